@@ -1,0 +1,47 @@
+# Build, serve and test moat. `make serve` and `make test` are the README's
+# two commands; everything they need is installed by the targets below.
+
+WASM_TARGET := wasm32-wasip2
+PLUGIN_DIR  := plugins/target/$(WASM_TARGET)/release
+VENV        := target/venv
+
+.PHONY: serve build plugins wasm-target test lint test-rust test-python
+
+## Build everything and serve the sample plugins over stdio.
+serve: build
+	./target/release/moat serve --plugins $(PLUGIN_DIR)
+
+## The host in release mode and the sample plugins.
+build: plugins
+	cargo build --release -p moat
+
+## The sample plugins, as wasm32-wasip2 components in $(PLUGIN_DIR).
+plugins: wasm-target
+	cargo build --release --manifest-path plugins/Cargo.toml
+
+wasm-target:
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+
+## The whole suite: formatting, lints, Rust tests, Python client tests.
+test: lint test-rust test-python
+
+lint: wasm-target
+	cargo fmt --all -- --check
+	cd plugins && cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cd plugins && cargo clippy --release -- -D warnings
+
+test-rust: wasm-target
+	cargo test --workspace
+
+test-python: wasm-target $(VENV)/installed
+	cargo build -p moat
+	cargo build --release --manifest-path plugins/Cargo.toml
+	MOAT_BIN=$(CURDIR)/target/debug/moat MOAT_MATH_WASM=$(CURDIR)/$(PLUGIN_DIR)/math.wasm \
+		$(VENV)/bin/pytest tests/python
+
+# The Python MCP client, from PyPI, in a virtual environment of its own.
+$(VENV)/installed: tests/python/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r tests/python/requirements.txt
+	touch $@

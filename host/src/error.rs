@@ -1,0 +1,100 @@
+//! The errors the library reports at its boundaries.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a plugin file was not loaded. The file is skipped; every other plugin
+/// keeps serving.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{}: cannot read the file: {source}", path.display())]
+    Read {
+        /// The plugin file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid WebAssembly component for this engine.
+    #[error("{}: not a valid WebAssembly component: {source:#}", path.display())]
+    Compile {
+        /// The plugin file.
+        path: PathBuf,
+        /// What the compiler said.
+        source: anyhow::Error,
+    },
+    /// The component needs an import the host does not provide, or does not
+    /// export `moat:plugin/tools@0.1.0`.
+    #[error("{}: does not fit the moat:plugin@0.1.0 contract: {source:#}", path.display())]
+    Contract {
+        /// The plugin file.
+        path: PathBuf,
+        /// What the linker said.
+        source: anyhow::Error,
+    },
+    /// Calling `describe` failed.
+    #[error("{}: listing its tools failed: {source}", path.display())]
+    Describe {
+        /// The plugin file.
+        path: PathBuf,
+        /// How the call failed.
+        source: CallError,
+    },
+    /// A tool's description breaks a rule of MCP or of the host.
+    #[error("{}: tool `{tool}` {problem}", path.display())]
+    BadTool {
+        /// The plugin file.
+        path: PathBuf,
+        /// The tool's name as the plugin gave it.
+        tool: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+/// Why one call into a plugin did not return a result. The host turns each
+/// of these into a tool result with `isError: true` and keeps serving.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The call ran past its wall-clock limit and was stopped.
+    #[error("plugin `{plugin}` was stopped: it ran past its time limit of {}", humanize(*limit))]
+    Timeout {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// The limit in force.
+        limit: Duration,
+    },
+    /// The plugin tried to grow its memory past its limit.
+    #[error("plugin `{plugin}` was stopped: it tried to use more than its memory limit of {} MiB", limit >> 20)]
+    Memory {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
+    /// The plugin trapped (a panic, `unreachable`, a stack overflow, ...).
+    #[error("plugin `{plugin}` crashed: {reason}")]
+    Trap {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// The trap, as wasmtime describes it.
+        reason: String,
+    },
+    /// The plugin returned something the host cannot pass on.
+    #[error("plugin `{plugin}` returned an invalid result: {reason}")]
+    BadResult {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+fn humanize(limit: Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        format!("{} ms", limit.as_millis())
+    }
+}

@@ -1,0 +1,142 @@
+//! The `moat` command: serve, list and call WebAssembly MCP plugins.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use rmcp::ServiceExt as _;
+use rmcp::model::JsonObject;
+use tracing_subscriber::EnvFilter;
+
+use moat::server::MoatServer;
+use moat::startup;
+
+/// An MCP host that runs every tool as a sandboxed WebAssembly component.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the plugins in a directory to an MCP client over stdio.
+    Serve {
+        /// Directory holding NAME.wasm plugin components.
+        #[arg(long, value_name = "DIR")]
+        plugins: PathBuf,
+    },
+    /// Print every plugin in a directory and its tools.
+    List {
+        /// Directory holding NAME.wasm plugin components.
+        #[arg(long, value_name = "DIR")]
+        plugins: PathBuf,
+        /// Print the MCP `tools/list` result as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one tool and print its MCP result as JSON.
+    ///
+    /// Exits 0 on success, 1 if the tool reports an error, 2 if the call
+    /// could not be made (unknown tool, bad arguments).
+    Call {
+        /// The tool's name, e.g. `mul`.
+        tool: String,
+        /// The arguments, a JSON object, e.g. '{"x": 25, "y": 17}'.
+        #[arg(long, value_name = "JSON", default_value = "{}")]
+        args: String,
+        /// Directory holding NAME.wasm plugin components.
+        #[arg(long, value_name = "DIR")]
+        plugins: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn")),
+        )
+        .init();
+    match run(Cli::parse().command).await {
+        Ok(code) => code,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { plugins } => serve(plugins).await,
+        Command::List { plugins, json } => list(plugins, json).await,
+        Command::Call {
+            tool,
+            args,
+            plugins,
+        } => call(plugins, &tool, &args).await,
+    }
+}
+
+async fn serve(dir: PathBuf) -> anyhow::Result<ExitCode> {
+    let (runtime, registry) = startup::load(&dir).await?;
+    let tools = registry.tools().len();
+    let plugins = registry.plugins().len();
+    let server = MoatServer::new(runtime, registry);
+    tracing::info!("serving {tools} tools from {plugins} plugins over stdio (MCP on stdin/stdout)");
+    if std::io::stdin().is_terminal() {
+        tracing::info!(
+            "stdin is a terminal: start moat from an MCP client instead, e.g. \
+             npx @modelcontextprotocol/inspector {} serve --plugins {}",
+            std::env::args().next().unwrap_or_else(|| "moat".into()),
+            dir.display()
+        );
+    }
+    let service = server
+        .serve(moat::stdio::Stdio::new())
+        .await
+        .context("the MCP session failed to start")?;
+    service.waiting().await.context("the MCP session failed")?;
+    tracing::info!("client disconnected; exiting");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list(dir: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
+    let (_runtime, registry) = startup::load(&dir).await?;
+    if json {
+        let result = rmcp::model::ListToolsResult::with_all_items(registry.tools().to_vec());
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for plugin in registry.plugins() {
+        println!("{} ({})", plugin.name(), plugin.path().display());
+        for tool in plugin.tools() {
+            let description = tool.description.as_deref().unwrap_or("");
+            println!("  {:<16} {description}", tool.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn call(dir: PathBuf, tool: &str, args: &str) -> anyhow::Result<ExitCode> {
+    let arguments: JsonObject =
+        serde_json::from_str(args).context("--args is not a JSON object")?;
+    let (runtime, registry) = startup::load(&dir).await?;
+    let server = MoatServer::new(runtime, registry);
+    let result = server
+        .call(tool, Some(&arguments))
+        .await
+        .map_err(|error| anyhow::anyhow!(error.message))?;
+    println!("{}", serde_json::to_string_pretty(&result)?);
+    Ok(if result.is_error == Some(true) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,83 @@
+//! The wasmtime engine and linker shared by every plugin.
+
+use std::thread;
+
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::error::Context as _;
+use wasmtime::{Config, Engine, EngineWeak, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::bindings::Plugin;
+use crate::limits::{self, EPOCH_TICK, Limits};
+use crate::state::CallState;
+
+/// One engine and one linker for the whole process.
+///
+/// The engine uses the pooling allocator (instantiation reuses pre-reserved
+/// slots instead of mapping memory per call) and epoch interruption (a
+/// background thread advances the epoch every [`EPOCH_TICK`], which is how a
+/// call's deadline is enforced without instrumenting every instruction).
+#[derive(Clone)]
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    limits: Limits,
+}
+
+impl Runtime {
+    /// Builds the engine for plugins that run under `limits`.
+    pub fn new(limits: Limits) -> anyhow::Result<Self> {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(limits::MAX_INSTANCES)
+            .total_core_instances(limits::MAX_INSTANCES * limits::MAX_CORE_INSTANCES_PER_COMPONENT)
+            .total_memories(limits::MAX_INSTANCES)
+            .total_tables(limits::MAX_INSTANCES * 2)
+            .max_memory_size(limits.memory);
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).context("cannot start the WebAssembly engine")?;
+        spawn_epoch_ticker(engine.weak()).context("cannot start the epoch thread")?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .context("cannot link WASI into the plugin linker")?;
+        Plugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .context("cannot link the moat host interface")?;
+        Ok(Self {
+            engine,
+            linker,
+            limits,
+        })
+    }
+
+    /// The engine every plugin is compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The linker that satisfies a plugin's imports: WASI (empty) and `moat:plugin/host`.
+    pub fn linker(&self) -> &Linker<CallState> {
+        &self.linker
+    }
+
+    /// The limits each call runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}
+
+/// Advances the epoch every tick for as long as the engine lives.
+fn spawn_epoch_ticker(engine: EngineWeak) -> std::io::Result<()> {
+    thread::Builder::new()
+        .name("moat-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = engine.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map(drop)
+}

@@ -1,0 +1,35 @@
+//! Loading a plugin directory and telling the operator what came of it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::limits::Limits;
+use crate::registry::Registry;
+use crate::runtime::Runtime;
+
+/// Starts the engine and loads every plugin in `dir`. Each plugin that fails
+/// to load, and each tool refused for a name collision, is logged to stderr
+/// and skipped; the rest are served.
+pub async fn load(dir: &Path) -> anyhow::Result<(Runtime, Arc<Registry>)> {
+    let runtime = Runtime::new(Limits::default())?;
+    let (registry, errors, collisions) = Registry::load_dir(&runtime, dir).await?;
+    for error in &errors {
+        tracing::error!("skipped {error}");
+    }
+    for collision in &collisions {
+        tracing::error!("{collision}");
+    }
+    for plugin in registry.plugins() {
+        let tools: Vec<&str> = registry.served_by(plugin).collect();
+        tracing::info!(
+            "plugin `{}` ({}): {}",
+            plugin.name(),
+            plugin.path().display(),
+            tools.join(", ")
+        );
+    }
+    if registry.plugins().is_empty() {
+        tracing::warn!("no plugins loaded from {}", dir.display());
+    }
+    Ok((runtime, Arc::new(registry)))
+}

@@ -1,0 +1,160 @@
+//! Building tool results: a tool's failure is a result the model reads,
+//! never a trap.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::{Content, ToolResult};
+
+/// A tool failure with a message for the model, e.g. `division by zero`.
+///
+/// A tool may return any `Result<_, E>` whose `E` is
+/// [`Display`](fmt::Display); `ToolError` is a ready-made `E` that the `?`
+/// operator converts any [`std::error::Error`] into, keeping its chain of
+/// causes in the message.
+///
+/// ```
+/// use moat_plugin_sdk::ToolError;
+///
+/// fn parse(text: &str) -> Result<u8, ToolError> {
+///     if text.is_empty() {
+///         return Err(ToolError::new("no number given"));
+///     }
+///     Ok(text.parse()?)
+/// }
+///
+/// assert_eq!(parse("").unwrap_err().to_string(), "no number given");
+/// assert_eq!(parse("300").unwrap_err().to_string(), "number too large to fit in target type");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolError(String);
+
+impl ToolError {
+    /// A failure with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::error::Error> From<E> for ToolError {
+    fn from(err: E) -> Self {
+        let mut message = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Self(message)
+    }
+}
+
+/// A failed call: `is-error` set and the message as the only text content.
+pub(crate) fn error(message: impl Into<String>) -> ToolResult {
+    ToolResult {
+        content: vec![Content::Text(message.into())],
+        structured: None,
+        is_error: true,
+    }
+}
+
+/// A successful call. The output is serialised once; the JSON text is both
+/// the single text content item (for clients that read only content) and,
+/// when `structured` is set (the tool has an output schema), the structured
+/// result.
+pub(crate) fn success<T: Serialize>(output: &T, structured: bool) -> ToolResult {
+    match serde_json::to_string(output) {
+        Ok(json) => ToolResult {
+            structured: structured.then(|| json.clone()),
+            content: vec![Content::Text(json)],
+            is_error: false,
+        },
+        Err(err) => error(format!("cannot serialise the result: {err}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Answer {
+        result: f64,
+    }
+
+    #[test]
+    fn success_is_structured_and_text() {
+        let result = success(&Answer { result: 3.0 }, true);
+        assert_eq!(
+            result,
+            ToolResult {
+                content: vec![Content::Text(r#"{"result":3.0}"#.into())],
+                structured: Some(r#"{"result":3.0}"#.into()),
+                is_error: false,
+            }
+        );
+    }
+
+    #[test]
+    fn success_without_output_schema_is_text_only() {
+        let result = success(&42, false);
+        assert_eq!(result.content, vec![Content::Text("42".into())]);
+        assert_eq!(result.structured, None);
+        assert!(!result.is_error);
+    }
+
+    #[test]
+    fn error_is_text_with_is_error() {
+        assert_eq!(
+            error("division by zero"),
+            ToolResult {
+                content: vec![Content::Text("division by zero".into())],
+                structured: None,
+                is_error: true,
+            }
+        );
+    }
+
+    #[test]
+    fn unserialisable_output_is_an_error() {
+        let map = BTreeMap::from([((1, 2), "a")]);
+        let result = success(&map, true);
+        assert!(result.is_error);
+        assert_eq!(
+            result.content,
+            vec![Content::Text(
+                "cannot serialise the result: key must be a string".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn tool_error_keeps_the_cause_chain() {
+        #[derive(Debug)]
+        struct Outer(std::num::ParseIntError);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("bad count")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let cause = "x".parse::<u8>().unwrap_err();
+        assert_eq!(
+            ToolError::from(Outer(cause)).to_string(),
+            "bad count: invalid digit found in string"
+        );
+    }
+}

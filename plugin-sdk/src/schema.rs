@@ -1,0 +1,118 @@
+//! JSON Schemas for a tool's arguments and result, derived with `schemars`.
+//!
+//! MCP clients hand these schemas to models and validators of every kind, so
+//! they are kept plain: JSON Schema 2020-12 (MCP's default dialect) with no
+//! `$schema` keyword, no root `title` (the Rust type's name means nothing to a
+//! client), and every subschema inlined rather than behind a `$ref`. Only a
+//! recursive type keeps a `$ref`, into the schema's own `$defs`, so the
+//! schema is always self-contained.
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema};
+use serde_json::Value;
+
+/// The schema of what a tool accepts: `T` as `serde` deserialises it, so a
+/// field with a default or an `Option` is not required.
+pub(crate) fn input<T: JsonSchema>() -> Value {
+    plain::<T>(SchemaSettings::draft2020_12().for_deserialize())
+}
+
+/// The schema of what a tool returns: `T` as `serde` serialises it.
+pub(crate) fn output<T: JsonSchema>() -> Value {
+    plain::<T>(SchemaSettings::draft2020_12().for_serialize())
+}
+
+/// Whether `schema` describes a JSON object, as MCP requires of both a
+/// tool's input schema and its output schema.
+pub(crate) fn is_object(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("object")
+}
+
+fn plain<T: JsonSchema>(settings: SchemaSettings) -> Value {
+    let settings = settings.with(|s| {
+        s.meta_schema = None;
+        s.inline_subschemas = true;
+    });
+    let schema: Schema = settings.into_generator().into_root_schema_for::<T>();
+    let mut schema = schema.to_value();
+    if let Some(root) = schema.as_object_mut() {
+        root.remove("title");
+    }
+    schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    #[derive(Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Point {
+        /// Across.
+        x: f64,
+        y: f64,
+        label: Option<String>,
+        #[serde(default)]
+        tags: Vec<String>,
+        corner: Corner,
+    }
+
+    #[derive(Deserialize, Serialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Corner {
+        x: i32,
+    }
+
+    #[derive(Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Tree {
+        children: Vec<Tree>,
+    }
+
+    #[test]
+    fn input_schema_is_plain_and_inlined() {
+        let schema = input::<Point>();
+        assert_eq!(
+            schema,
+            json!({
+                "type": "object",
+                "properties": {
+                    "x": { "type": "number", "format": "double", "description": "Across." },
+                    "y": { "type": "number", "format": "double" },
+                    "label": { "type": ["string", "null"] },
+                    "tags": { "type": "array", "items": { "type": "string" }, "default": [] },
+                    "corner": {
+                        "type": "object",
+                        "properties": { "x": { "type": "integer", "format": "int32" } },
+                        "required": ["x"]
+                    }
+                },
+                "required": ["x", "y", "corner"]
+            })
+        );
+    }
+
+    #[test]
+    fn output_schema_is_an_object_for_a_struct() {
+        let schema = output::<Corner>();
+        assert!(is_object(&schema));
+        assert!(schema.get("$schema").is_none());
+        assert!(schema.get("title").is_none());
+    }
+
+    #[test]
+    fn scalars_are_not_objects() {
+        assert!(!is_object(&output::<f64>()));
+        assert!(!is_object(&input::<Vec<Corner>>()));
+    }
+
+    #[test]
+    fn recursive_types_keep_a_local_ref() {
+        let schema = input::<Tree>();
+        assert!(is_object(&schema));
+        let text = schema.to_string();
+        assert!(text.contains("\"$ref\":\"#\""), "{text}");
+    }
+}

@@ -1,0 +1,57 @@
+//! `moat list` and `moat call`, as a plugin author uses them.
+
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::harness::{MOAT, PluginDir};
+
+fn moat(args: &[&str], dir: &PluginDir) -> Output {
+    std::process::Command::new(MOAT)
+        .args(args)
+        .arg("--plugins")
+        .arg(dir.path())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn list_prints_each_plugin_and_its_tools() {
+    let output = moat(&["list"], &PluginDir::with_math());
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("math ("), "{stdout}");
+    for line in ["add", "sub", "mul", "div"] {
+        assert!(
+            stdout.lines().any(|l| l.trim_start().starts_with(line)),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("Multiply two numbers"), "{stdout}");
+}
+
+#[test]
+fn call_prints_the_result_and_exits_by_outcome() {
+    let dir = PluginDir::with_math();
+    let output = moat(&["call", "mul", "--args", r#"{"x": 25, "y": 17}"#], &dir);
+    assert!(output.status.success(), "{output:?}");
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["structuredContent"]["result"], 425.0);
+
+    let output = moat(&["call", "div", "--args", r#"{"x": 1, "y": 0}"#], &dir);
+    assert_eq!(output.status.code(), Some(1), "a tool error exits 1");
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["isError"], true);
+
+    let output = moat(&["call", "pow", "--args", "{}"], &dir);
+    assert_eq!(output.status.code(), Some(2), "an unknown tool exits 2");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Unknown tool: pow"));
+
+    let output = moat(&["call", "add", "--args", "[1, 2]"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "arguments that are not an object exit 2"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--args is not a JSON object"));
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: the real `moat` binary, the real sample plugins built
+//! for wasm32-wasip2, and real MCP clients.
+
+mod cli;
+mod harness;
+mod raw_stdio;
+mod rust_client;
