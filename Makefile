@@ -17,7 +17,7 @@ build: plugins
 
 ## The sample plugins, as wasm32-wasip2 components in $(PLUGIN_DIR).
 plugins: wasm-target
-	cargo build --release --manifest-path plugins/Cargo.toml
+	cd plugins && cargo build --release
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -36,7 +36,7 @@ test-rust: wasm-target
 
 test-python: wasm-target $(VENV)/installed
 	cargo build -p moat
-	cargo build --release --manifest-path plugins/Cargo.toml
+	cd plugins && cargo build --release
 	MOAT_BIN=$(CURDIR)/target/debug/moat MOAT_MATH_WASM=$(CURDIR)/$(PLUGIN_DIR)/math.wasm \
 		$(VENV)/bin/pytest tests/python
 

@@ -10,7 +10,7 @@ use serde_path_to_error::Segment;
 /// client leave `arguments` out. Anything else must be a JSON object. The
 /// error is the message a model reads, in one of these forms:
 ///
-/// - `invalid arguments: missing field `y``
+/// - ``invalid arguments: missing field `y` ``
 /// - `invalid arguments: x: invalid type: string "a", expected f64`
 /// - `invalid arguments: corners[1].x: invalid type: null, expected f64`
 /// - `invalid arguments: expected a JSON object, got an array`

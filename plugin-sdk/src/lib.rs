@@ -70,7 +70,7 @@ pub fn describe(tools: &[Tool]) -> Vec<ToolDescription> {
 /// function does.
 ///
 /// Every failure is a result with `is_error` set, never a panic: an unknown
-/// name gives `unknown tool `NAME``, bad arguments give
+/// name gives ``unknown tool `NAME` ``, bad arguments give
 /// `invalid arguments: ...`, and a tool's `Err` gives its message.
 pub fn call(tools: &[Tool], name: &str, arguments: &str) -> ToolResult {
     match tools.iter().find(|t| t.name() == name) {

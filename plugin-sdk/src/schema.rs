@@ -71,6 +71,12 @@ mod tests {
         children: Vec<Tree>,
     }
 
+    #[derive(Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Forest {
+        trees: Vec<Tree>,
+    }
+
     #[test]
     fn input_schema_is_plain_and_inlined() {
         let schema = input::<Point>();
@@ -108,11 +114,38 @@ mod tests {
         assert!(!is_object(&input::<Vec<Corner>>()));
     }
 
+    /// Every `$ref` in `schema`, all of which must point inside `root`.
+    fn refs<'a>(root: &Value, schema: &'a Value, found: &mut Vec<&'a str>) {
+        match schema {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get("$ref") {
+                    let pointer = target.strip_prefix('#').expect("a local $ref");
+                    assert!(root.pointer(pointer).is_some(), "dangling {target}");
+                    found.push(target);
+                }
+                map.values().for_each(|v| refs(root, v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(root, v, found)),
+            _ => {}
+        }
+    }
+
     #[test]
-    fn recursive_types_keep_a_local_ref() {
-        let schema = input::<Tree>();
-        assert!(is_object(&schema));
-        let text = schema.to_string();
-        assert!(text.contains("\"$ref\":\"#\""), "{text}");
+    fn recursive_types_keep_local_refs_that_resolve() {
+        for schema in [input::<Tree>(), input::<Forest>()] {
+            assert!(is_object(&schema));
+            let mut found = Vec::new();
+            refs(&schema, &schema, &mut found);
+            assert!(!found.is_empty(), "{schema}");
+        }
+    }
+
+    #[test]
+    fn plain_types_have_no_refs() {
+        let schema = input::<Point>();
+        let mut found = Vec::new();
+        refs(&schema, &schema, &mut found);
+        assert!(found.is_empty(), "{schema}");
+        assert!(schema.get("$defs").is_none());
     }
 }
