@@ -33,6 +33,17 @@ pub enum LoadError {
         /// What the linker said.
         source: anyhow::Error,
     },
+    /// The manifest beside the plugin could not be read or parsed.
+    #[error(transparent)]
+    Manifest(#[from] crate::manifest::ManifestError),
+    /// The manifest parsed but a grant or limit in it is wrong.
+    #[error("{}: {problem}", path.display())]
+    Grant {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
     /// Calling `describe` failed.
     #[error("{}: listing its tools failed: {source}", path.display())]
     Describe {
@@ -73,6 +84,14 @@ pub enum CallError {
         /// The limit in force, in bytes.
         limit: usize,
     },
+    /// No instance could be started for the call.
+    #[error("plugin `{plugin}` could not be started: {reason}")]
+    NotStarted {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// Why, as wasmtime describes it.
+        reason: String,
+    },
     /// The plugin trapped (a panic, `unreachable`, a stack overflow, ...).
     #[error("plugin `{plugin}` crashed: {reason}")]
     Trap {
@@ -80,6 +99,28 @@ pub enum CallError {
         plugin: Arc<str>,
         /// The trap, as wasmtime describes it.
         reason: String,
+    },
+    /// Every concurrency slot of the plugin stayed busy for the whole timeout.
+    #[error("plugin `{plugin}` is busy: all {limit} of its concurrent-call slots stayed taken for {}; try again later", humanize(*waited))]
+    Busy {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// Its `max_concurrency`.
+        limit: u32,
+        /// How long the call waited.
+        waited: Duration,
+    },
+    /// The result was larger than the plugin's `max_output`.
+    #[error(
+        "plugin `{plugin}` returned {size} bytes, over its output limit of {limit} bytes; ask for less (a smaller range, a page, a summary)"
+    )]
+    Output {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// The result's size in bytes.
+        size: usize,
+        /// The limit in force.
+        limit: usize,
     },
     /// The plugin returned something the host cannot pass on.
     #[error("plugin `{plugin}` returned an invalid result: {reason}")]

@@ -6,9 +6,11 @@
 mod bindings;
 pub mod error;
 pub mod limits;
+pub mod manifest;
 pub mod plugin;
 pub mod registry;
 pub mod runtime;
+pub mod sandbox;
 pub mod server;
 pub mod startup;
 mod state;

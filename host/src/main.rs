@@ -89,7 +89,11 @@ async fn serve(dir: PathBuf) -> anyhow::Result<ExitCode> {
     let tools = registry.tools().len();
     let plugins = registry.plugins().len();
     let server = MoatServer::new(runtime, registry);
-    tracing::info!("serving {tools} tools from {plugins} plugins over stdio (MCP on stdin/stdout)");
+    tracing::info!(
+        "serving {tools} tool{} from {plugins} plugin{} over stdio (MCP on stdin/stdout)",
+        plural(tools),
+        plural(plugins)
+    );
     if std::io::stdin().is_terminal() {
         tracing::info!(
             "stdin is a terminal: start moat from an MCP client instead, e.g. \
@@ -139,4 +143,8 @@ async fn call(dir: PathBuf, tool: &str, args: &str) -> anyhow::Result<ExitCode> 
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
 }

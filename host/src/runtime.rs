@@ -7,7 +7,7 @@ use wasmtime::error::Context as _;
 use wasmtime::{Config, Engine, EngineWeak, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings::Plugin;
-use crate::limits::{self, EPOCH_TICK, Limits};
+use crate::limits::{self, EPOCH_TICK};
 use crate::state::CallState;
 
 /// One engine and one linker for the whole process.
@@ -20,18 +20,18 @@ use crate::state::CallState;
 pub struct Runtime {
     engine: Engine,
     linker: Linker<CallState>,
-    limits: Limits,
 }
 
 impl Runtime {
-    /// Builds the engine for plugins that run under `limits`.
-    pub fn new(limits: Limits) -> anyhow::Result<Self> {
+    /// Builds the engine, with room for [`limits::MAX_INSTANCES`] instances
+    /// of up to [`limits::MAX_MEMORY`] each.
+    pub fn new() -> anyhow::Result<Self> {
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(limits::MAX_INSTANCES)
             .total_core_instances(limits::MAX_INSTANCES * limits::MAX_CORE_INSTANCES_PER_COMPONENT)
             .total_memories(limits::MAX_INSTANCES)
             .total_tables(limits::MAX_INSTANCES * 2)
-            .max_memory_size(limits.memory);
+            .max_memory_size(limits::MAX_MEMORY);
         let mut config = Config::new();
         config
             .wasm_component_model(true)
@@ -43,13 +43,11 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .context("cannot link WASI into the plugin linker")?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .context("cannot link WASI HTTP into the plugin linker")?;
         Plugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .context("cannot link the moat host interface")?;
-        Ok(Self {
-            engine,
-            linker,
-            limits,
-        })
+        Ok(Self { engine, linker })
     }
 
     /// The engine every plugin is compiled for.
@@ -57,14 +55,10 @@ impl Runtime {
         &self.engine
     }
 
-    /// The linker that satisfies a plugin's imports: WASI (empty) and `moat:plugin/host`.
+    /// The linker that satisfies a plugin's imports: WASI, WASI HTTP (each
+    /// backed by what the plugin's sandbox grants) and `moat:plugin/host`.
     pub fn linker(&self) -> &Linker<CallState> {
         &self.linker
-    }
-
-    /// The limits each call runs under.
-    pub fn limits(&self) -> &Limits {
-        &self.limits
     }
 }
 

@@ -42,15 +42,7 @@ impl MoatServer {
                 .map_err(|e| ErrorData::invalid_params(format!("bad arguments: {e}"), None))?,
             None => "{}".to_owned(),
         };
-        let outcome = plugin
-            .call(&self.runtime, name, arguments)
-            .await
-            .and_then(|result| {
-                tool_result::to_mcp(result).map_err(|reason| crate::error::CallError::BadResult {
-                    plugin: plugin.name().into(),
-                    reason,
-                })
-            });
+        let outcome = plugin.call(&self.runtime, name, arguments).await;
         Ok(outcome.unwrap_or_else(|error| {
             tracing::warn!(tool = name, "{error}");
             tool_result::error(error.to_string())

@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::limits::Limits;
 use crate::registry::Registry;
 use crate::runtime::Runtime;
 
@@ -11,7 +10,7 @@ use crate::runtime::Runtime;
 /// to load, and each tool refused for a name collision, is logged to stderr
 /// and skipped; the rest are served.
 pub async fn load(dir: &Path) -> anyhow::Result<(Runtime, Arc<Registry>)> {
-    let runtime = Runtime::new(Limits::default())?;
+    let runtime = Runtime::new()?;
     let (registry, errors, collisions) = Registry::load_dir(&runtime, dir).await?;
     for error in &errors {
         tracing::error!("skipped {error}");

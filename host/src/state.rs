@@ -5,44 +5,88 @@ use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::bindings::moat::plugin::host::{self, Level};
 use crate::bindings::moat::plugin::types;
-use crate::limits::Limits;
+use crate::limits::CAPTURED_OUTPUT;
+use crate::sandbox::output::Captured;
+use crate::sandbox::{HttpHooks, Sandbox};
 
-/// Everything a plugin instance can reach during one call.
-///
-/// The WASI context is built empty: no preopened directories, no environment
-/// variables, no arguments, stdin closed, stdout and stderr discarded, and
-/// every socket address denied. Every WASI interface is still linked, so a
-/// component that imports them instantiates; it simply finds nothing there.
+/// Everything a plugin instance can reach during one call: a view per
+/// capability, each built from the plugin's [`Sandbox`].
 pub struct CallState {
     plugin: Arc<str>,
     wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: HttpHooks,
     table: ResourceTable,
     limits: StoreLimits,
     log_message: usize,
+    stdout: Captured,
+    stderr: Captured,
 }
 
 impl CallState {
-    /// A state for one call of `plugin`, granted nothing beyond `limits`.
-    pub fn new(plugin: Arc<str>, limits: &Limits) -> Self {
-        Self {
+    /// A state for one call of `plugin`, granted what `sandbox` grants.
+    pub fn new(plugin: Arc<str>, sandbox: &Sandbox) -> wasmtime::Result<Self> {
+        let stdout = Captured::new(CAPTURED_OUTPUT);
+        let stderr = Captured::new(CAPTURED_OUTPUT);
+        Ok(Self {
             plugin,
-            wasi: WasiCtx::builder().build(),
+            wasi: sandbox.wasi(&stdout, &stderr)?,
+            http: WasiHttpCtx::new(),
+            hooks: HttpHooks::new(sandbox.network().clone()),
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory)
+                .memory_size(sandbox.limits().memory)
                 .trap_on_grow_failure(true)
                 .build(),
-            log_message: limits.log_message,
-        }
+            log_message: sandbox.limits().log_message,
+            stdout,
+            stderr,
+        })
     }
 
     /// The resource limiter wasmtime consults when memory or tables grow.
     pub fn limiter(&mut self) -> &mut dyn wasmtime::ResourceLimiter {
         &mut self.limits
     }
+
+    /// Sends what the plugin printed to the host's log, and returns the
+    /// tail of its stderr (where a Rust panic message lands) for errors.
+    pub fn flush_output(&self) -> Option<String> {
+        let plugin = &*self.plugin;
+        for (stream, captured) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            let (text, dropped) = captured.take();
+            for line in text.lines().filter(|line| !line.trim().is_empty()) {
+                tracing::info!(plugin, stream, "{line}");
+            }
+            if dropped > 0 {
+                tracing::warn!(plugin, stream, "dropped {dropped} more bytes of output");
+            }
+            if stream == "stderr" {
+                return stderr_tail(&text);
+            }
+        }
+        None
+    }
+}
+
+/// The last lines of stderr that say something, without Rust's backtrace hint.
+fn stderr_tail(text: &str) -> Option<String> {
+    const MAX: usize = 500;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("note: run with `RUST_BACKTRACE"))
+        .collect();
+    let tail = lines[lines.len().saturating_sub(3)..].join(" ");
+    if tail.is_empty() {
+        return None;
+    }
+    let cut = tail.floor_char_boundary(tail.len().saturating_sub(MAX));
+    Some(tail[cut..].to_owned())
 }
 
 impl WasiView for CallState {
@@ -50,6 +94,16 @@ impl WasiView for CallState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for CallState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
         }
     }
 }

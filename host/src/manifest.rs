@@ -1,0 +1,306 @@
+//! `NAME.toml`, the operator's manifest for `NAME.wasm`.
+//!
+//! A plugin without a manifest is granted nothing and runs under the default
+//! [`Limits`](crate::limits::Limits). Every key is optional; an unknown key
+//! is an error, so a typo never silently drops a limit.
+//!
+//! ```toml
+//! [tools]
+//! prefix = "fs"                # serve `read` as `fs_read`
+//!
+//! [capabilities]
+//! files = [{ host = "data", guest = "/data", access = "read-only" }]
+//! env = { API_BASE = "https://api.example.com" }
+//! network = ["api.example.com:443"]
+//!
+//! [limits]
+//! memory = "64 MiB"
+//! timeout = "5s"
+//! max_concurrency = 8
+//! max_output = "1 MiB"
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use bytesize::ByteSize;
+use serde::Deserialize;
+use serde::de::Error as _;
+
+/// A parsed manifest, before its paths are checked on disk.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// How the plugin's tools are named.
+    #[serde(default)]
+    pub tools: ToolsSection,
+    /// What the plugin may reach. Everything not listed is denied.
+    #[serde(default)]
+    pub capabilities: Capabilities,
+    /// Limits that replace the defaults for this plugin.
+    #[serde(default)]
+    pub limits: LimitsSection,
+}
+
+/// `[tools]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolsSection {
+    /// Served names become `PREFIX_NAME`, e.g. `prefix = "math"` serves
+    /// `add` as `math_add`. Lets two plugins with the same tool names coexist.
+    pub prefix: Option<String>,
+}
+
+/// `[capabilities]`: the grants. Empty means pure compute.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capabilities {
+    /// Directories the plugin may open, e.g.
+    /// `[{ host = "data", guest = "/data", access = "read-only" }]`.
+    #[serde(default)]
+    pub files: Vec<FileGrant>,
+    /// Environment variables the plugin sees, with their values, e.g.
+    /// `{ API_BASE = "https://api.example.com" }`. The host's own
+    /// environment never reaches a plugin.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Hosts and ports the plugin may connect to over `wasi:sockets` (TCP)
+    /// and `wasi:http`, e.g. `["api.example.com:443", "10.0.0.5:5432"]`.
+    #[serde(default)]
+    pub network: Vec<NetworkGrant>,
+}
+
+/// One directory grant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileGrant {
+    /// The directory on the host, e.g. `"data"`; relative paths are relative
+    /// to the manifest's directory.
+    pub host: PathBuf,
+    /// Where the plugin sees it, an absolute guest path, e.g. `"/data"`.
+    pub guest: String,
+    /// `"read-only"` (the default) or `"read-write"`.
+    #[serde(default)]
+    pub access: Access,
+}
+
+/// What a plugin may do in a granted directory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// List and read files.
+    #[default]
+    ReadOnly,
+    /// Also create, write, rename and remove files and directories.
+    ReadWrite,
+}
+
+/// An outbound destination, `host:port`, e.g. `"api.example.com:443"`,
+/// `"127.0.0.1:8080"` or `"[::1]:8080"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkGrant {
+    /// A DNS name or an IP address, lower-cased, without brackets.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+}
+
+/// `[limits]`: each replaces the default of the same name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    /// Linear memory, e.g. `"64 MiB"`.
+    pub memory: Option<ByteSize>,
+    /// Wall-clock time per call, e.g. `"5s"` or `"500ms"`.
+    #[serde(default, with = "humantime_opt")]
+    pub timeout: Option<Duration>,
+    /// Calls of this plugin running at once, e.g. `8`; more wait their turn.
+    pub max_concurrency: Option<NonZeroU32>,
+    /// Size of one call's result, e.g. `"1 MiB"`.
+    pub max_output: Option<ByteSize>,
+}
+
+/// A manifest that could not be read or is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file exists but could not be read.
+    #[error("{}: cannot read the manifest: {source}", path.display())]
+    Read {
+        /// The manifest file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, has an unknown key, or a value of the wrong kind.
+    /// The message names the line, the column and the key.
+    #[error("{}: {message}", path.display())]
+    Parse {
+        /// The manifest file.
+        path: PathBuf,
+        /// The parser's message, with the position and an excerpt.
+        message: String,
+    },
+}
+
+impl Manifest {
+    /// The manifest for the plugin at `wasm` (`NAME.toml` beside `NAME.wasm`),
+    /// or the empty manifest if there is none.
+    pub fn for_plugin(wasm: &Path) -> Result<Self, ManifestError> {
+        let path = wasm.with_extension("toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                Self::parse(&text).map_err(|message| ManifestError::Parse { path, message })
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(ManifestError::Read { path, source }),
+        }
+    }
+
+    /// Parses manifest text; the error is the parser's message.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|error| error.to_string().trim_end().to_owned())
+    }
+}
+
+impl FromStr for NetworkGrant {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad =
+            || format!("`{text}` is not `host:port`, e.g. `api.example.com:443` or `[::1]:8080`");
+        let (host, port) = text.rsplit_once(':').ok_or_else(bad)?;
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let port: u16 = port.parse().map_err(|_| bad())?;
+        let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':');
+        if host.is_empty() || port == 0 || !host.chars().all(valid) {
+            return Err(bad());
+        }
+        Ok(Self {
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+}
+
+impl fmt::Display for NetworkGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for NetworkGrant {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(D::Error::custom)
+    }
+}
+
+mod humantime_opt {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, de::Error as _};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let text = String::deserialize(d)?;
+        humantime::parse_duration(&text).map(Some).map_err(|e| {
+            D::Error::custom(format!(
+                "`{text}` is not a duration like \"5s\" or \"500ms\": {e}"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_manifest_grants_nothing() {
+        let manifest = Manifest::parse("").unwrap();
+        assert!(manifest.capabilities.files.is_empty());
+        assert!(manifest.capabilities.env.is_empty());
+        assert!(manifest.capabilities.network.is_empty());
+        assert!(manifest.tools.prefix.is_none());
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let manifest = Manifest::parse(
+            r#"
+            [tools]
+            prefix = "fs"
+            [capabilities]
+            files = [{ host = "data", guest = "/data", access = "read-write" }, { host = "/etc/x", guest = "/x" }]
+            env = { API_BASE = "https://api.example.com" }
+            network = ["api.example.com:443", "[::1]:8080", "127.0.0.1:80"]
+            [limits]
+            memory = "32 MiB"
+            timeout = "1500ms"
+            max_concurrency = 2
+            max_output = "10 KiB"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(manifest.tools.prefix.as_deref(), Some("fs"));
+        let files = &manifest.capabilities.files;
+        assert_eq!(
+            (files[0].access, files[1].access),
+            (Access::ReadWrite, Access::ReadOnly)
+        );
+        assert_eq!(
+            manifest.capabilities.env["API_BASE"],
+            "https://api.example.com"
+        );
+        let network: Vec<String> = manifest
+            .capabilities
+            .network
+            .iter()
+            .map(|g| g.to_string())
+            .collect();
+        assert_eq!(
+            network,
+            ["api.example.com:443", "[::1]:8080", "127.0.0.1:80"]
+        );
+        assert_eq!(manifest.limits.memory, Some(ByteSize::mib(32)));
+        assert_eq!(manifest.limits.timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(
+            manifest.limits.max_concurrency.map(NonZeroU32::get),
+            Some(2)
+        );
+        assert_eq!(manifest.limits.max_output, Some(ByteSize::kib(10)));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_key() {
+        let error = Manifest::parse("[limits]\nmemroy = \"1 MiB\"\n").unwrap_err();
+        assert!(error.contains("line 2"), "{error}");
+        assert!(error.contains("unknown field `memroy`"), "{error}");
+
+        let error = Manifest::parse("[capabilities]\nnetwork = [\"example.com\"]\n").unwrap_err();
+        assert!(
+            error.contains("line 2") && error.contains("host:port"),
+            "{error}"
+        );
+
+        let error = Manifest::parse("[limits]\ntimeout = \"soon\"\n").unwrap_err();
+        assert!(error.contains("not a duration"), "{error}");
+
+        let error = Manifest::parse(
+            "[capabilities]\nfiles = [{ host = \"d\", guest = \"/d\", access = \"all\" }]\n",
+        )
+        .unwrap_err();
+        assert!(error.contains("unknown variant `all`"), "{error}");
+    }
+}

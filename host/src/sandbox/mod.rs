@@ -1,0 +1,146 @@
+//! What one plugin may reach, built from its manifest.
+//!
+//! Defaults, all deny: no directories, no environment variables, no
+//! arguments, stdin closed, stdout and stderr captured for the host's log, no
+//! sockets, no name lookups, no HTTP. Clocks and randomness are the host's.
+//! Each grant below is opened only by a line of the plugin's manifest.
+
+mod files;
+mod http;
+pub mod network;
+pub mod output;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
+
+pub use self::files::DirGrant;
+pub use self::http::HttpHooks;
+use self::network::NetworkPolicy;
+use self::output::Captured;
+use crate::limits::{self, Limits};
+use crate::manifest::Manifest;
+
+/// The grants and limits of one plugin, checked at load.
+#[derive(Debug)]
+pub struct Sandbox {
+    limits: Limits,
+    dirs: Vec<DirGrant>,
+    env: Vec<(String, String)>,
+    network: Arc<NetworkPolicy>,
+}
+
+impl Sandbox {
+    /// The sandbox of a plugin without a manifest: nothing granted, default limits.
+    pub fn deny_all() -> Self {
+        Self::from_manifest(&Manifest::default(), Path::new("."))
+            .expect("the empty manifest is valid")
+    }
+
+    /// Checks `manifest` (found in `manifest_dir`) and builds the sandbox it
+    /// describes. The error says which grant or limit is wrong.
+    pub fn from_manifest(manifest: &Manifest, manifest_dir: &Path) -> Result<Self, String> {
+        let defaults = Limits::default();
+        let asked = &manifest.limits;
+        let limits = Limits {
+            memory: asked
+                .memory
+                .map_or(defaults.memory, |m| m.as_u64() as usize),
+            timeout: asked.timeout.unwrap_or(defaults.timeout),
+            max_concurrency: asked
+                .max_concurrency
+                .map_or(defaults.max_concurrency, |n| n.get()),
+            max_output: asked
+                .max_output
+                .map_or(defaults.max_output, |m| m.as_u64() as usize),
+            log_message: defaults.log_message,
+        };
+        if limits.memory > limits::MAX_MEMORY {
+            return Err(format!(
+                "limits.memory is over the host's ceiling of {} MiB",
+                limits::MAX_MEMORY >> 20
+            ));
+        }
+        if limits.timeout.is_zero() || limits.timeout > limits::MAX_TIMEOUT {
+            return Err(format!(
+                "limits.timeout must be between 1 ms and {} s",
+                limits::MAX_TIMEOUT.as_secs()
+            ));
+        }
+        let dirs = manifest
+            .capabilities
+            .files
+            .iter()
+            .map(|grant| DirGrant::resolve(grant, manifest_dir))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, dir) in dirs.iter().enumerate() {
+            if dirs[..i].iter().any(|other| other.guest() == dir.guest()) {
+                return Err(format!("capabilities.files grants `{}` twice", dir.guest()));
+            }
+        }
+        for name in manifest.capabilities.env.keys() {
+            if name.is_empty() || name.contains('=') || name.contains('\0') {
+                return Err(format!(
+                    "capabilities.env has an invalid variable name `{name}`"
+                ));
+            }
+        }
+        Ok(Self {
+            limits,
+            dirs,
+            env: manifest.capabilities.env.clone().into_iter().collect(),
+            network: NetworkPolicy::new(manifest.capabilities.network.clone()),
+        })
+    }
+
+    /// The limits each call runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The granted directories.
+    pub fn dirs(&self) -> &[DirGrant] {
+        &self.dirs
+    }
+
+    /// The environment variables the plugin sees.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    /// The outbound destinations the plugin may reach.
+    pub fn network(&self) -> &Arc<NetworkPolicy> {
+        &self.network
+    }
+
+    /// The timeout, for messages.
+    pub fn timeout(&self) -> Duration {
+        self.limits.timeout
+    }
+
+    /// A WASI context with exactly these grants, writing the plugin's stdout
+    /// and stderr into `stdout` and `stderr`.
+    pub fn wasi(&self, stdout: &Captured, stderr: &Captured) -> wasmtime::Result<WasiCtx> {
+        let mut builder = WasiCtxBuilder::new();
+        builder.stdout(stdout.clone()).stderr(stderr.clone());
+        for dir in &self.dirs {
+            dir.preopen(&mut builder)?;
+        }
+        for (name, value) in &self.env {
+            builder.env(name, value);
+        }
+        builder.allow_udp(false);
+        if !self.network.is_empty() {
+            let network = self.network.clone();
+            builder
+                .allow_ip_name_lookup(true)
+                .socket_addr_check(move |addr, use_| {
+                    let network = network.clone();
+                    Box::pin(async move { network.allows_socket(addr, use_).await })
+                });
+        }
+        Ok(builder.build())
+    }
+}
