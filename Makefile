@@ -3,21 +3,26 @@
 
 WASM_TARGET := wasm32-wasip2
 PLUGIN_DIR  := plugins/target/$(WASM_TARGET)/release
+SERVE_DIR   := target/plugins
 VENV        := target/venv
 
 .PHONY: serve build plugins wasm-target test lint test-rust test-python
 
 ## Build everything and serve the sample plugins over stdio.
 serve: build
-	./target/release/moat serve --plugins $(PLUGIN_DIR)
+	./target/release/moat serve --plugins $(SERVE_DIR)
 
 ## The host in release mode and the sample plugins.
 build: plugins
 	cargo build --release -p moat
 
-## The sample plugins, as wasm32-wasip2 components in $(PLUGIN_DIR).
+## The sample plugins as wasm32-wasip2 components, with their manifests and
+## data (each plugin's bundle/), assembled into the plugin directory $(SERVE_DIR).
 plugins: wasm-target
 	cd plugins && cargo build --release
+	mkdir -p $(SERVE_DIR)
+	cp $(PLUGIN_DIR)/*.wasm $(SERVE_DIR)/
+	for bundle in plugins/*/bundle; do cp -r $$bundle/. $(SERVE_DIR)/; done
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -28,8 +33,10 @@ test: lint test-rust test-python
 lint: wasm-target
 	cargo fmt --all -- --check
 	cd plugins && cargo fmt --all -- --check
+	cd tests/fixtures && cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cd plugins && cargo clippy --release -- -D warnings
+	cd tests/fixtures && cargo clippy --release -- -D warnings
 
 test-rust: wasm-target
 	cargo test --workspace

@@ -4,6 +4,7 @@
 //! and wires them together.
 
 mod bindings;
+pub mod check;
 pub mod error;
 pub mod limits;
 pub mod manifest;

@@ -10,6 +10,8 @@ use rmcp::ServiceExt as _;
 use rmcp::model::JsonObject;
 use tracing_subscriber::EnvFilter;
 
+use moat::plugin::LoadedPlugin;
+use moat::runtime::Runtime;
 use moat::server::MoatServer;
 use moat::startup;
 
@@ -37,6 +39,13 @@ enum Command {
         /// Print the MCP `tools/list` result as JSON instead.
         #[arg(long)]
         json: bool,
+    },
+    /// Check a plugin and its manifest, and print what it is granted and denied.
+    ///
+    /// Exits 0 if the plugin would load, 2 if not (the reason is printed).
+    Check {
+        /// The plugin, `NAME.wasm`; its manifest is `NAME.toml` beside it.
+        plugin: PathBuf,
     },
     /// Run one tool and print its MCP result as JSON.
     ///
@@ -76,6 +85,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { plugins } => serve(plugins).await,
         Command::List { plugins, json } => list(plugins, json).await,
+        Command::Check { plugin } => check(plugin).await,
         Command::Call {
             tool,
             args,
@@ -125,6 +135,13 @@ async fn list(dir: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
             println!("  {:<16} {description}", tool.name);
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn check(path: PathBuf) -> anyhow::Result<ExitCode> {
+    let runtime = Runtime::new()?;
+    let plugin = LoadedPlugin::load(&runtime, &path).await?;
+    print!("{}", moat::check::report(&plugin, &runtime));
     Ok(ExitCode::SUCCESS)
 }
 

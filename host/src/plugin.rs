@@ -81,6 +81,17 @@ impl LoadedPlugin {
         &self.sandbox
     }
 
+    /// The interfaces the component imports, e.g. `wasi:io/streams@0.2.6`.
+    pub fn imports(&self, engine: &wasmtime::Engine) -> Vec<String> {
+        self.pre
+            .instance_pre()
+            .component()
+            .component_type()
+            .imports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+
     /// The tools the plugin described at load, as served over MCP.
     pub fn tools(&self) -> &[Tool] {
         &self.tools
@@ -302,6 +313,12 @@ fn trap_reason(error: &wasmtime::Error) -> String {
     match error.downcast_ref::<Trap>() {
         Some(Trap::StackOverflow) => "it overflowed its stack (runaway recursion?)".into(),
         Some(Trap::UnreachableCodeReached) => "it aborted (a panic, or `unreachable`)".into(),
+        // A Rust guest keeps its stack in linear memory: running off its end
+        // is an out-of-bounds access rather than a wasm stack overflow.
+        Some(Trap::MemoryOutOfBounds) => {
+            "it accessed memory out of bounds (a stack overflow from deep recursion, or a bug)"
+                .into()
+        }
         Some(trap) => format!("it trapped: {trap}"),
         None => format!("{error}"),
     }

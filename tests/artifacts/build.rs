@@ -1,5 +1,7 @@
-//! Builds the `plugins/` workspace for wasm32-wasip2 and writes one path
-//! constant per plugin (`MATH` for `plugins/math`) into `$OUT_DIR/plugins.rs`.
+//! Builds the `plugins/` and `tests/fixtures/` workspaces for wasm32-wasip2
+//! and writes one path constant per plugin (`MATH` for `plugins/math`,
+//! `HOSTILE` for `tests/fixtures/hostile`), and per sample bundle
+//! (`FILES_BUNDLE` for `plugins/files/bundle`), into `$OUT_DIR/plugins.rs`.
 
 use std::env;
 use std::fmt::Write as _;
@@ -10,15 +12,22 @@ const TARGET: &str = "wasm32-wasip2";
 
 fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("../..");
-    let plugins = root.join("plugins");
-    for watched in ["plugins", "plugin-sdk", "wit"] {
+    for watched in ["plugins", "tests/fixtures", "plugin-sdk", "wit"] {
         println!("cargo::rerun-if-changed={}", root.join(watched).display());
     }
-    let target_dir = plugins.join("target");
-    build(&plugins.join("Cargo.toml"), &target_dir);
-
     let mut consts = String::new();
-    for name in members(&plugins) {
+    for workspace in ["plugins", "tests/fixtures"] {
+        write_consts(&root.join(workspace), &mut consts);
+    }
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("plugins.rs");
+    std::fs::write(out, consts).unwrap();
+}
+
+/// Builds one workspace and writes the constants for its members.
+fn write_consts(workspace: &Path, consts: &mut String) {
+    let target_dir = workspace.join("target");
+    build(&workspace.join("Cargo.toml"), &target_dir);
+    for name in members(workspace) {
         let wasm = target_dir
             .join(TARGET)
             .join("release")
@@ -35,9 +44,17 @@ fn main() {
             wasm.canonicalize().unwrap().display().to_string(),
         )
         .unwrap();
+        let bundle = workspace.join(&name).join("bundle");
+        if bundle.is_dir() {
+            writeln!(
+                consts,
+                "/// What an operator drops beside `{name}.wasm`: its manifest and data.\npub const {}_BUNDLE: &str = {:?};",
+                name.to_uppercase().replace('-', "_"),
+                bundle.canonicalize().unwrap().display().to_string(),
+            )
+            .unwrap();
+        }
     }
-    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("plugins.rs");
-    std::fs::write(out, consts).unwrap();
 }
 
 /// Runs a nested `cargo build` with a clean environment, so that flags meant

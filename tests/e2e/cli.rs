@@ -55,3 +55,63 @@ fn call_prints_the_result_and_exits_by_outcome() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("--args is not a JSON object"));
 }
+
+#[test]
+fn check_reports_grants_and_denials_in_plain_words() {
+    let dir = PluginDir::empty().with_hostile("");
+    let output = std::process::Command::new(MOAT)
+        .arg("check")
+        .arg(dir.path().join("hostile.wasm"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        report.contains("manifest: none, so nothing is granted"),
+        "{report}"
+    );
+    for (import, verdict) in [
+        ("wasi:filesystem/types", "denied: no directories granted"),
+        ("wasi:sockets/tcp@", "denied: no network granted"),
+        ("wasi:cli/environment", "empty: no environment variables"),
+        ("wasi:cli/stdout", "captured"),
+    ] {
+        let line = report
+            .lines()
+            .find(|l| l.contains(import))
+            .unwrap_or_else(|| panic!("{import}: {report}"));
+        assert!(line.contains(verdict), "{line}");
+    }
+
+    let dir = PluginDir::empty()
+        .copy(moat_test_artifacts::FILES, "files.wasm")
+        .with_bundle(moat_test_artifacts::FILES_BUNDLE);
+    let output = std::process::Command::new(MOAT)
+        .arg("check")
+        .arg(dir.path().join("files.wasm"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8(output.stdout).unwrap();
+    let line = report
+        .lines()
+        .find(|l| l.contains("wasi:filesystem/types"))
+        .unwrap();
+    assert!(
+        line.contains("granted: /data = ") && line.contains("(read-only)"),
+        "{line}"
+    );
+
+    let dir = PluginDir::empty()
+        .with_hostile("[capabilities]\nfiles = [{ host = \"missing\", guest = \"/m\" }]\n");
+    let output = std::process::Command::new(MOAT)
+        .arg("check")
+        .arg(dir.path().join("hostile.wasm"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("hostile.toml") && stderr.contains("cannot open host directory"),
+        "{stderr}"
+    );
+}

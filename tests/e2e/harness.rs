@@ -29,6 +29,23 @@ impl PluginDir {
         Self::empty().copy(moat_test_artifacts::MATH, "math.wasm")
     }
 
+    /// Adds the hostile fixture as `hostile.wasm`, with `manifest` as its
+    /// `hostile.toml` unless it is empty.
+    pub fn with_hostile(self, manifest: &str) -> Self {
+        let dir = self.copy(moat_test_artifacts::HOSTILE, "hostile.wasm");
+        if manifest.is_empty() {
+            dir
+        } else {
+            dir.write("hostile.toml", manifest.as_bytes())
+        }
+    }
+
+    /// Adds everything in `bundle` (a sample's manifest and data).
+    pub fn with_bundle(self, bundle: &str) -> Self {
+        copy_tree(Path::new(bundle), self.path());
+        self
+    }
+
     /// Adds a copy of the file at `from`, named `name`.
     pub fn copy(self, from: &str, name: &str) -> Self {
         std::fs::copy(from, self.path().join(name)).unwrap();
@@ -47,17 +64,37 @@ impl PluginDir {
     }
 }
 
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// `moat serve` over stdio, driven by the rmcp client.
 pub struct Served {
     pub client: RunningService<RoleClient, ()>,
-    stderr: ChildStderr,
+    /// moat's stderr, read as it comes so that a full pipe never blocks it.
+    stderr: tokio::task::JoinHandle<String>,
 }
 
 impl Served {
     /// Starts `moat serve --plugins DIR` and completes the MCP handshake.
     pub async fn start(dir: &PluginDir) -> Self {
+        Self::start_with_env(dir, &[]).await
+    }
+
+    /// Like [`Served::start`], with extra environment variables for moat.
+    pub async fn start_with_env(dir: &PluginDir, env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(MOAT);
         command.arg("serve").arg("--plugins").arg(dir.path());
+        command.envs(env.iter().copied());
         let (transport, stderr) = TokioChildProcess::builder(command)
             .stderr(Stdio::piped())
             .spawn()
@@ -65,7 +102,7 @@ impl Served {
         let client = ().serve(transport).await.expect("MCP handshake with moat");
         Self {
             client,
-            stderr: stderr.unwrap(),
+            stderr: tokio::spawn(read_all(stderr.unwrap())),
         }
     }
 
@@ -78,18 +115,41 @@ impl Served {
     }
 
     /// Ends the session and returns everything moat wrote to stderr.
-    pub async fn stop(mut self) -> String {
+    pub async fn stop(self) -> String {
         self.client.cancel().await.unwrap();
-        let mut log = String::new();
-        self.stderr.read_to_string(&mut log).await.unwrap();
-        log
+        self.stderr.await.unwrap()
     }
+}
+
+async fn read_all(mut stderr: ChildStderr) -> String {
+    let mut log = String::new();
+    stderr.read_to_string(&mut log).await.unwrap();
+    log
 }
 
 /// `tools/call` parameters.
 pub fn params(tool: &str, arguments: Value) -> CallToolRequestParams {
     let arguments: JsonObject = serde_json::from_value(arguments).unwrap();
     CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments)
+}
+
+/// Calls `tool` and expects a tool error; returns its message.
+pub async fn tool_error(served: &Served, tool: &str, arguments: Value) -> String {
+    let result = served.call(tool, arguments).await;
+    assert_eq!(
+        result.is_error,
+        Some(true),
+        "{tool} should fail: {result:?}"
+    );
+    text(&result).to_owned()
+}
+
+/// Checks that math still answers on the same connection.
+pub async fn math_still_works(served: &Served) {
+    let result = served
+        .call("mul", serde_json::json!({"x": 25, "y": 17}))
+        .await;
+    assert_eq!(result.structured_content.unwrap()["result"], 425.0);
 }
 
 /// The text of a result's single text item.

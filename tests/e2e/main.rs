@@ -5,3 +5,4 @@ mod cli;
 mod harness;
 mod raw_stdio;
 mod rust_client;
+mod sandbox;

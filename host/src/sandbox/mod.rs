@@ -131,7 +131,7 @@ impl Sandbox {
         for (name, value) in &self.env {
             builder.env(name, value);
         }
-        builder.allow_udp(false);
+        builder.allow_udp(false).allow_tcp(!self.network.is_empty());
         if !self.network.is_empty() {
             let network = self.network.clone();
             builder

@@ -1,0 +1,104 @@
+//! `moat check`: what a plugin is, what it is granted, and what it will be
+//! denied, in plain words for the operator deciding whether to run it.
+
+use std::fmt::Write as _;
+
+use crate::manifest::Access;
+use crate::plugin::LoadedPlugin;
+use crate::runtime::Runtime;
+use crate::sandbox::Sandbox;
+
+/// The report for a plugin that loaded.
+pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
+    let sandbox = plugin.sandbox();
+    let limits = sandbox.limits();
+    let mut out = String::new();
+    let manifest = plugin.path().with_extension("toml");
+    let _ = writeln!(
+        out,
+        "plugin `{}` ({})",
+        plugin.name(),
+        plugin.path().display()
+    );
+    let _ = writeln!(
+        out,
+        "manifest: {}",
+        if manifest.is_file() {
+            manifest.display().to_string()
+        } else {
+            "none, so nothing is granted".into()
+        }
+    );
+    let names: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_ref()).collect();
+    let _ = writeln!(out, "tools: {}", names.join(", "));
+    let _ = writeln!(
+        out,
+        "limits: memory {} MiB, timeout {:?}, {} concurrent calls, results up to {} KiB",
+        limits.memory >> 20,
+        limits.timeout,
+        limits.max_concurrency,
+        limits.max_output >> 10
+    );
+    let _ = writeln!(out, "imports:");
+    let mut imports: Vec<String> = plugin.imports(runtime.engine());
+    imports.sort();
+    let width = imports.iter().map(String::len).max().unwrap_or(0);
+    for import in &imports {
+        let _ = writeln!(out, "  {import:width$}  {}", verdict(import, sandbox));
+    }
+    out
+}
+
+/// What the sandbox does with one imported interface.
+fn verdict(import: &str, sandbox: &Sandbox) -> String {
+    let interface = import.split('@').next().unwrap_or(import);
+    let (package, name) = interface.split_once('/').unwrap_or((interface, ""));
+    match (package, name) {
+        ("wasi:filesystem", _) if sandbox.dirs().is_empty() => {
+            "denied: no directories granted, every open fails".into()
+        }
+        ("wasi:filesystem", _) => {
+            let dirs: Vec<String> = sandbox
+                .dirs()
+                .iter()
+                .map(|d| {
+                    let access = match d.access() {
+                        Access::ReadOnly => "read-only",
+                        Access::ReadWrite => "read-write",
+                    };
+                    format!("{} = {} ({access})", d.guest(), d.host().display())
+                })
+                .collect();
+            format!("granted: {}", dirs.join(", "))
+        }
+        ("wasi:sockets", _) | ("wasi:http", _) if sandbox.network().is_empty() => {
+            "denied: no network granted, every connection and lookup fails".into()
+        }
+        ("wasi:sockets", "udp" | "udp-create-socket") => "denied: UDP is never granted".into(),
+        ("wasi:sockets", _) | ("wasi:http", _) => {
+            let grants: Vec<String> = sandbox
+                .network()
+                .grants()
+                .iter()
+                .map(|g| g.to_string())
+                .collect();
+            format!("granted: outbound to {} only", grants.join(", "))
+        }
+        ("wasi:cli", "environment") if sandbox.env().is_empty() => {
+            "empty: no environment variables, no arguments".into()
+        }
+        ("wasi:cli", "environment") => {
+            let names: Vec<&str> = sandbox.env().iter().map(|(n, _)| n.as_str()).collect();
+            format!("granted: only {}", names.join(", "))
+        }
+        ("wasi:cli", "stdin") => "closed: reads see end of input".into(),
+        ("wasi:cli", "stdout" | "stderr") => {
+            "captured: goes to moat's log, never to clients".into()
+        }
+        ("wasi:cli", _) | ("wasi:io", _) => "allowed: stream and process plumbing".into(),
+        ("wasi:clocks", _) => "allowed: the host's clocks".into(),
+        ("wasi:random", _) => "allowed: random numbers".into(),
+        ("moat:plugin", _) => "allowed: the moat host interface".into(),
+        _ => "unknown to moat".into(),
+    }
+}
