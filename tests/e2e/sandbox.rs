@@ -380,3 +380,57 @@ async fn the_files_sample_reads_its_granted_directory() {
     assert!(!message.contains("root:"), "{message}");
     served.stop().await;
 }
+
+#[tokio::test]
+async fn a_prefix_lets_two_plugins_serve_the_same_names() {
+    let dir = PluginDir::with_math()
+        .copy(moat_test_artifacts::DUPE, "dupe.wasm")
+        .write("dupe.toml", b"[tools]\nprefix = \"dupe\"\n");
+    let served = Served::start(&dir).await;
+    let result = served.call("add", json!({"x": 2, "y": 3})).await;
+    assert_eq!(
+        result.structured_content.unwrap()["result"],
+        5.0,
+        "math's add"
+    );
+    let result = served.call("dupe_add", json!({"x": 2, "y": 3})).await;
+    assert_eq!(
+        result.structured_content.unwrap()["result"],
+        -1.0,
+        "dupe's add"
+    );
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn calls_past_max_concurrency_wait_for_a_slot_within_their_timeout() {
+    let manifest = "[limits]\nmax_concurrency = 1\ntimeout = \"1s\"\n";
+    let served = Served::start(&PluginDir::with_math().with_hostile(manifest)).await;
+    // The first call holds the only slot until its timeout at 1 s. The second
+    // (a 300 ms sleep, started at 0.2 s) would end at 0.5 s if it ran at
+    // once; waiting for the slot, it starts at 1 s and meets its own
+    // deadline at 1.2 s. Waiting counts toward the timeout.
+    let (first, second) = tokio::join!(served.call("sleep", json!({"ms": 5_000})), async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        served.call("sleep", json!({"ms": 300})).await
+    });
+    assert!(text(&first).contains("time limit of 1 s"), "{first:?}");
+    assert!(text(&second).contains("time limit of 1 s"), "{second:?}");
+    // Once the slot is free, calls go through again.
+    let result = served.call("echo", json!({"text": "hi"})).await;
+    assert_eq!(result.structured_content.unwrap()["text"], "hi");
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn long_log_messages_are_cut() {
+    let served = Served::start(&PluginDir::with_math().with_hostile("")).await;
+    let result = served.call("log", json!({"bytes": 1 << 20})).await;
+    assert_ne!(result.is_error, Some(true), "{result:?}");
+    let log = served.stop().await;
+    let line = log
+        .lines()
+        .find(|l| l.contains("[cut]"))
+        .expect("a cut log message");
+    assert!(line.len() < 5 << 10, "{} bytes", line.len());
+}
