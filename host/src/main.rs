@@ -99,17 +99,19 @@ async fn serve(dir: PathBuf) -> anyhow::Result<ExitCode> {
     let tools = registry.tools().len();
     let plugins = registry.plugins().len();
     let server = MoatServer::new(runtime, registry);
+    let launch = format!(
+        "{} serve --plugins {}",
+        std::env::args().next().unwrap_or_else(|| "moat".into()),
+        dir.display()
+    );
     tracing::info!(
-        "serving {tools} tool{} from {plugins} plugin{} over stdio (MCP on stdin/stdout)",
+        "serving {tools} tool{} from {plugins} plugin{} over stdio; an MCP client connects by launching `{launch}`",
         plural(tools),
         plural(plugins)
     );
     if std::io::stdin().is_terminal() {
         tracing::info!(
-            "stdin is a terminal: start moat from an MCP client instead, e.g. \
-             npx @modelcontextprotocol/inspector {} serve --plugins {}",
-            std::env::args().next().unwrap_or_else(|| "moat".into()),
-            dir.display()
+            "stdin is a terminal, but moat speaks MCP there: try `npx @modelcontextprotocol/inspector {launch}`"
         );
     }
     let service = server

@@ -5,7 +5,10 @@
 //! `$schema` keyword, no root `title` (the Rust type's name means nothing to a
 //! client), and every subschema inlined rather than behind a `$ref`. Only a
 //! recursive type keeps a `$ref`, into the schema's own `$defs`, so the
-//! schema is always self-contained.
+//! schema is always self-contained. Rust-only number formats that schemars
+//! writes (`uint16`, `uint64`, `int8`, ...) are dropped: validators such as
+//! the TypeScript SDK's warn about every unknown format, and the range they
+//! stand for is already there as `minimum`/`maximum`.
 
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
@@ -38,7 +41,34 @@ fn plain<T: JsonSchema>(settings: SchemaSettings) -> Value {
     if let Some(root) = schema.as_object_mut() {
         root.remove("title");
     }
+    drop_rust_formats(&mut schema);
     schema
+}
+
+/// The number formats JSON Schema tools know (from OpenAPI); schemars also
+/// writes Rust's own (`uint64`, `int16`, ...), which are removed.
+const KNOWN_NUMBER_FORMATS: [&str; 4] = ["int32", "int64", "float", "double"];
+
+fn drop_rust_formats(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let numeric = |t: &Value| matches!(t.as_str(), Some("integer" | "number"));
+            let is_number = map.get("type").is_some_and(|t| match t {
+                Value::Array(types) => types.iter().any(numeric),
+                t => numeric(t),
+            });
+            let unknown = map
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| !KNOWN_NUMBER_FORMATS.contains(&f));
+            if is_number && unknown {
+                map.remove("format");
+            }
+            map.values_mut().for_each(drop_rust_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_rust_formats),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +128,26 @@ mod tests {
                 "required": ["x", "y", "corner"]
             })
         );
+    }
+
+    #[derive(Serialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Sizes {
+        small: u16,
+        big: Option<u64>,
+        signed: i8,
+        wide: i64,
+    }
+
+    #[test]
+    fn rust_only_number_formats_are_dropped() {
+        let schema = output::<Sizes>();
+        let props = &schema["properties"];
+        assert_eq!(props["small"].get("format"), None);
+        assert_eq!(props["small"]["minimum"], 0);
+        assert_eq!(props["big"].get("format"), None);
+        assert_eq!(props["signed"].get("format"), None);
+        assert_eq!(props["wide"]["format"], "int64");
     }
 
     #[test]
