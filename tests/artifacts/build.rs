@@ -37,24 +37,22 @@ fn write_consts(workspace: &Path, consts: &mut String) {
             "the build did not produce {}",
             wasm.display()
         );
-        writeln!(
-            consts,
-            "/// The `{name}` sample plugin, built for {TARGET}.\npub const {}: &str = {:?};",
-            name.to_uppercase().replace('-', "_"),
-            wasm.canonicalize().unwrap().display().to_string(),
-        )
-        .unwrap();
+        let constant = name.to_uppercase().replace('-', "_");
+        let doc = format!("The `{name}` plugin, built for {TARGET}.");
+        push_const(consts, &doc, &constant, &wasm);
         let bundle = workspace.join(&name).join("bundle");
         if bundle.is_dir() {
-            writeln!(
-                consts,
-                "/// What an operator drops beside `{name}.wasm`: its manifest and data.\npub const {}_BUNDLE: &str = {:?};",
-                name.to_uppercase().replace('-', "_"),
-                bundle.canonicalize().unwrap().display().to_string(),
-            )
-            .unwrap();
+            let doc =
+                format!("What an operator drops beside `{name}.wasm`: its manifest and data.");
+            push_const(consts, &doc, &format!("{constant}_BUNDLE"), &bundle);
         }
     }
+}
+
+/// Appends `pub const NAME: &str = "/absolute/path";` with a doc comment.
+fn push_const(consts: &mut String, doc: &str, name: &str, path: &Path) {
+    let path = path.canonicalize().unwrap().display().to_string();
+    writeln!(consts, "/// {doc}\npub const {name}: &str = {path:?};").unwrap();
 }
 
 /// Runs a nested `cargo build` with a clean environment, so that flags meant
