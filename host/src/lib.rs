@@ -18,3 +18,4 @@ mod state;
 pub mod stdio;
 mod tool_def;
 mod tool_result;
+pub mod watcher;

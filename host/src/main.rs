@@ -30,6 +30,9 @@ enum Command {
         /// Directory holding NAME.wasm plugin components.
         #[arg(long, value_name = "DIR")]
         plugins: PathBuf,
+        /// Reload plugins as their files change, and tell clients.
+        #[arg(long)]
+        watch: bool,
     },
     /// Print every plugin in a directory and its tools.
     List {
@@ -86,7 +89,7 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { plugins } => serve(plugins).await,
+        Command::Serve { plugins, watch } => serve(plugins, watch).await,
         Command::List { plugins, json } => list(plugins, json).await,
         Command::Check { plugin } => check(plugin).await,
         Command::Call {
@@ -97,16 +100,23 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn serve(dir: PathBuf) -> anyhow::Result<ExitCode> {
+async fn serve(dir: PathBuf, watch: bool) -> anyhow::Result<ExitCode> {
     let (runtime, registry) = startup::load(&dir).await?;
-    let tools = registry.tools().len();
-    let plugins = registry.plugins().len();
-    let server = MoatServer::new(runtime, registry);
-    let launch = format!(
-        "{} serve --plugins {}",
-        std::env::args().next().unwrap_or_else(|| "moat".into()),
-        dir.display()
-    );
+    let tools = registry.current().tools().len();
+    let plugins = registry.current().plugins().len();
+    let server = MoatServer::new(runtime.clone(), registry.clone(), watch);
+    let _watch = if watch {
+        tracing::info!("watching {} for changes", dir.display());
+        Some(moat::watcher::watch(
+            &dir,
+            runtime,
+            registry,
+            server.clone(),
+        )?)
+    } else {
+        None
+    };
+    let launch = std::env::args().collect::<Vec<_>>().join(" ");
     tracing::info!(
         "serving {tools} tool{} from {plugins} plugin{} over stdio; an MCP client connects by launching `{launch}`",
         plural(tools),
@@ -118,9 +128,13 @@ async fn serve(dir: PathBuf) -> anyhow::Result<ExitCode> {
         );
     }
     let service = server
+        .clone()
         .serve(moat::stdio::Stdio::new())
         .await
         .context("the MCP session failed to start")?;
+    if watch {
+        server.add_peer(service.peer().clone());
+    }
     service.waiting().await.context("the MCP session failed")?;
     tracing::info!("client disconnected; exiting");
     Ok(ExitCode::SUCCESS)
@@ -128,6 +142,7 @@ async fn serve(dir: PathBuf) -> anyhow::Result<ExitCode> {
 
 async fn list(dir: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
     let (_runtime, registry) = startup::load(&dir).await?;
+    let registry = registry.current();
     if json {
         let result = rmcp::model::ListToolsResult::with_all_items(registry.tools().to_vec());
         println!("{}", serde_json::to_string_pretty(&result)?);
@@ -154,7 +169,7 @@ async fn call(dir: PathBuf, tool: &str, args: &str) -> anyhow::Result<ExitCode> 
     let arguments: JsonObject =
         serde_json::from_str(args).context("--args is not a JSON object")?;
     let (runtime, registry) = startup::load(&dir).await?;
-    let server = MoatServer::new(runtime, registry);
+    let server = MoatServer::new(runtime, registry, false);
     let result = server
         .call(tool, Some(&arguments))
         .await

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use arc_swap::ArcSwap;
 use rmcp::model::Tool;
 
 use crate::error::LoadError;
@@ -50,15 +51,17 @@ impl Registry {
                 Err(error) => errors.push(error),
             }
         }
-        let (registry, collisions) = Self::from_plugins(loaded);
+        let (registry, collisions) = Self::from_plugins(loaded.into_iter().map(Arc::new).collect());
         Ok((registry, errors, collisions))
     }
 
-    /// Indexes `plugins`; where two serve the same tool name, the first keeps it.
-    pub fn from_plugins(plugins: Vec<LoadedPlugin>) -> (Self, Vec<Collision>) {
+    /// Indexes `plugins` in the order of their paths; where two serve the
+    /// same tool name, the first keeps it.
+    pub fn from_plugins(mut plugins: Vec<Arc<LoadedPlugin>>) -> (Self, Vec<Collision>) {
+        plugins.sort_by(|a, b| a.path().cmp(b.path()));
         let mut registry = Self::default();
         let mut collisions = Vec::new();
-        for plugin in plugins.into_iter().map(Arc::new) {
+        for plugin in plugins {
             for tool in plugin.tools() {
                 if let Some(owner) = registry.routes.get(tool.name.as_ref()) {
                     collisions.push(Collision {
@@ -86,6 +89,30 @@ impl Registry {
     /// The plugin serving `tool`, if any.
     pub fn route(&self, tool: &str) -> Option<&Arc<LoadedPlugin>> {
         self.routes.get(tool)
+    }
+
+    /// This registry with `plugin` added, or replacing the plugin loaded from
+    /// the same file.
+    pub fn with(&self, plugin: LoadedPlugin) -> (Self, Vec<Collision>) {
+        let mut plugins: Vec<Arc<LoadedPlugin>> = self
+            .plugins
+            .iter()
+            .filter(|p| p.path() != plugin.path())
+            .cloned()
+            .collect();
+        plugins.push(Arc::new(plugin));
+        Self::from_plugins(plugins)
+    }
+
+    /// This registry without the plugin loaded from `path`.
+    pub fn without(&self, path: &Path) -> (Self, Vec<Collision>) {
+        Self::from_plugins(
+            self.plugins
+                .iter()
+                .filter(|p| p.path() != path)
+                .cloned()
+                .collect(),
+        )
     }
 
     /// Every plugin loaded, in load order.
@@ -121,4 +148,28 @@ fn wasm_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     files.sort();
     Ok(files)
+}
+
+/// The registry being served, swapped whole when plugins change. A call takes
+/// the current snapshot and keeps it until it ends, so calls in flight finish
+/// on the version they started with.
+#[derive(Clone)]
+pub struct LiveRegistry(Arc<ArcSwap<Registry>>);
+
+impl LiveRegistry {
+    /// Serves `registry`.
+    pub fn new(registry: Registry) -> Self {
+        Self(Arc::new(ArcSwap::from_pointee(registry)))
+    }
+
+    /// The current snapshot.
+    pub fn current(&self) -> Arc<Registry> {
+        self.0.load_full()
+    }
+
+    /// Replaces the snapshot; returns whether the served tool list changed.
+    pub fn replace(&self, registry: Registry) -> bool {
+        let old = self.0.swap(Arc::new(registry));
+        old.tools() != self.0.load().tools()
+    }
 }

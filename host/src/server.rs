@@ -1,29 +1,40 @@
 //! The MCP server: rmcp handles the protocol and calls into the registry.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, JsonObject,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{Peer, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
-use crate::registry::Registry;
+use crate::registry::LiveRegistry;
 use crate::runtime::Runtime;
 use crate::tool_result;
 
-/// Serves the tools of a [`Registry`] to one or many MCP clients.
+/// Serves the tools of a [`LiveRegistry`] to one or many MCP clients.
 #[derive(Clone)]
 pub struct MoatServer {
     runtime: Runtime,
-    registry: Arc<Registry>,
+    registry: LiveRegistry,
+    /// Whether the tool list can change while serving (`--watch`).
+    list_changes: bool,
+    /// Connected clients, told when the tool list changes.
+    peers: Arc<Mutex<Vec<Peer<RoleServer>>>>,
 }
 
 impl MoatServer {
-    /// A server for `registry`, running calls on `runtime`.
-    pub fn new(runtime: Runtime, registry: Arc<Registry>) -> Self {
-        Self { runtime, registry }
+    /// A server for `registry`, running calls on `runtime`. With
+    /// `list_changes`, it advertises `tools.listChanged` and
+    /// [`Self::tools_changed`] notifies its clients.
+    pub fn new(runtime: Runtime, registry: LiveRegistry, list_changes: bool) -> Self {
+        Self {
+            runtime,
+            registry,
+            list_changes,
+            peers: Arc::default(),
+        }
     }
 
     /// Runs one tool call. An unknown tool is a protocol error; everything
@@ -31,10 +42,10 @@ impl MoatServer {
     pub async fn call(
         &self,
         name: &str,
-        arguments: Option<&rmcp::model::JsonObject>,
-    ) -> Result<rmcp::model::CallToolResult, ErrorData> {
-        let plugin = self
-            .registry
+        arguments: Option<&JsonObject>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let registry = self.registry.current();
+        let plugin = registry
             .route(name)
             .ok_or_else(|| ErrorData::invalid_params(format!("Unknown tool: {name}"), None))?;
         let arguments = match arguments {
@@ -48,11 +59,41 @@ impl MoatServer {
             tool_result::error(error.to_string())
         }))
     }
+
+    /// Adds a client to tell about tool list changes (the stdio session's
+    /// peer; each transport registers the clients it serves).
+    pub fn add_peer(&self, peer: Peer<RoleServer>) {
+        self.peers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(peer);
+    }
+
+    /// Sends `notifications/tools/list_changed` to every connected client,
+    /// forgetting the ones that have gone.
+    pub async fn tools_changed(&self) {
+        let peers = {
+            let mut peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
+            peers.retain(|peer| !peer.is_transport_closed());
+            peers.clone()
+        };
+        for peer in peers {
+            if let Err(error) = peer.notify_tool_list_changed().await {
+                tracing::debug!("a client missed a tool list change: {error}");
+            }
+        }
+    }
 }
 
 impl ServerHandler for MoatServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let tools = ServerCapabilities::builder().enable_tools();
+        let capabilities = if self.list_changes {
+            tools.enable_tool_list_changed().build()
+        } else {
+            tools.build()
+        };
+        ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("moat", env!("CARGO_PKG_VERSION")))
     }
 
@@ -62,7 +103,7 @@ impl ServerHandler for MoatServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items(
-            self.registry.tools().to_vec(),
+            self.registry.current().tools().to_vec(),
         ))
     }
 
@@ -77,7 +118,8 @@ impl ServerHandler for MoatServer {
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.registry
+        let registry = self.registry.current();
+        registry
             .route(name)?
             .tools()
             .iter()

@@ -1,15 +1,14 @@
 //! Loading a plugin directory and telling the operator what came of it.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use crate::registry::Registry;
+use crate::registry::{LiveRegistry, Registry};
 use crate::runtime::Runtime;
 
 /// Starts the engine and loads every plugin in `dir`. Each plugin that fails
 /// to load, and each tool refused for a name collision, is logged to stderr
 /// and skipped; the rest are served.
-pub async fn load(dir: &Path) -> anyhow::Result<(Runtime, Arc<Registry>)> {
+pub async fn load(dir: &Path) -> anyhow::Result<(Runtime, LiveRegistry)> {
     let runtime = Runtime::new()?;
     let (registry, errors, collisions) = Registry::load_dir(&runtime, dir).await?;
     for error in &errors {
@@ -30,5 +29,5 @@ pub async fn load(dir: &Path) -> anyhow::Result<(Runtime, Arc<Registry>)> {
     if registry.plugins().is_empty() {
         tracing::warn!("no plugins loaded from {}", dir.display());
     }
-    Ok((runtime, Arc::new(registry)))
+    Ok((runtime, LiveRegistry::new(registry)))
 }

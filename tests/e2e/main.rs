@@ -4,5 +4,6 @@
 mod cli;
 mod harness;
 mod raw_stdio;
+mod reload;
 mod rust_client;
 mod sandbox;
