@@ -101,6 +101,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(dir: PathBuf, watch: bool) -> anyhow::Result<ExitCode> {
+    // Absolute, so that the paths the watcher reports match the loaded ones.
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot read the plugin directory {}", dir.display()))?;
     let (runtime, registry) = startup::load(&dir).await?;
     let tools = registry.current().tools().len();
     let plugins = registry.current().plugins().len();
