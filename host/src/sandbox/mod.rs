@@ -12,7 +12,6 @@ pub mod output;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 
@@ -113,11 +112,6 @@ impl Sandbox {
     /// The outbound destinations the plugin may reach.
     pub fn network(&self) -> &Arc<NetworkPolicy> {
         &self.network
-    }
-
-    /// The timeout, for messages.
-    pub fn timeout(&self) -> Duration {
-        self.limits.timeout
     }
 
     /// A WASI context with exactly these grants, writing the plugin's stdout
