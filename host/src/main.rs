@@ -131,11 +131,14 @@ async fn serve(dir: PathBuf, watch: bool) -> anyhow::Result<ExitCode> {
             "stdin is a terminal, but moat speaks MCP there: try `npx @modelcontextprotocol/inspector {launch}`"
         );
     }
-    let service = server
-        .clone()
-        .serve(moat::stdio::Stdio::new())
-        .await
-        .context("the MCP session failed to start")?;
+    let service = match server.clone().serve(moat::stdio::Stdio::new()).await {
+        Ok(service) => service,
+        Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
+            tracing::info!("stdin closed before a client connected; exiting");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(error) => return Err(error).context("the MCP session failed to start"),
+    };
     if watch {
         server.add_peer(service.peer().clone());
     }
