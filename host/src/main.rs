@@ -11,7 +11,7 @@ use rmcp::model::JsonObject;
 use tracing_subscriber::EnvFilter;
 
 use moat::plugin::LoadedPlugin;
-use moat::runtime::Runtime;
+use moat::runtime::{CompileCache, Runtime};
 use moat::server::MoatServer;
 use moat::startup;
 
@@ -21,6 +21,14 @@ use moat::startup;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Keep compiled plugins in DIR [default: the user's cache directory,
+    /// e.g. ~/.cache/wasmtime]. A restart with unchanged plugins then
+    /// compiles nothing.
+    #[arg(long, global = true, value_name = "DIR")]
+    cache: Option<PathBuf>,
+    /// Compile every plugin at start, keeping nothing.
+    #[arg(long, global = true, conflicts_with = "cache")]
+    no_cache: bool,
 }
 
 #[derive(Subcommand)]
@@ -78,7 +86,13 @@ async fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn")),
         )
         .init();
-    match run(Cli::parse().command).await {
+    let cli = Cli::parse();
+    let cache = match (cli.no_cache, cli.cache) {
+        (true, _) => CompileCache::Off,
+        (false, Some(dir)) => CompileCache::In(dir),
+        (false, None) => CompileCache::Default,
+    };
+    match run(cli.command, cache).await {
         Ok(code) => code,
         Err(error) => {
             tracing::error!("{error:#}");
@@ -87,25 +101,25 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> anyhow::Result<ExitCode> {
+async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { plugins, watch } => serve(plugins, watch).await,
-        Command::List { plugins, json } => list(plugins, json).await,
-        Command::Check { plugin } => check(plugin).await,
+        Command::Serve { plugins, watch } => serve(plugins, watch, cache).await,
+        Command::List { plugins, json } => list(plugins, json, cache).await,
+        Command::Check { plugin } => check(plugin, cache).await,
         Command::Call {
             tool,
             args,
             plugins,
-        } => call(plugins, &tool, &args).await,
+        } => call(plugins, &tool, &args, cache).await,
     }
 }
 
-async fn serve(dir: PathBuf, watch: bool) -> anyhow::Result<ExitCode> {
+async fn serve(dir: PathBuf, watch: bool, cache: CompileCache) -> anyhow::Result<ExitCode> {
     // Absolute, so that the paths the watcher reports match the loaded ones.
     let dir = dir
         .canonicalize()
         .with_context(|| format!("cannot read the plugin directory {}", dir.display()))?;
-    let (runtime, registry) = startup::load(&dir).await?;
+    let (runtime, registry) = startup::load(&dir, cache).await?;
     let tools = registry.current().tools().len();
     let plugins = registry.current().plugins().len();
     let server = MoatServer::new(runtime.clone(), registry.clone(), watch);
@@ -147,8 +161,8 @@ async fn serve(dir: PathBuf, watch: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn list(dir: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
-    let (_runtime, registry) = startup::load(&dir).await?;
+async fn list(dir: PathBuf, json: bool, cache: CompileCache) -> anyhow::Result<ExitCode> {
+    let (_runtime, registry) = startup::load(&dir, cache).await?;
     let registry = registry.current();
     if json {
         let result = rmcp::model::ListToolsResult::with_all_items(registry.tools().to_vec());
@@ -165,17 +179,22 @@ async fn list(dir: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn check(path: PathBuf) -> anyhow::Result<ExitCode> {
-    let runtime = Runtime::new()?;
+async fn check(path: PathBuf, cache: CompileCache) -> anyhow::Result<ExitCode> {
+    let runtime = Runtime::with_cache(cache)?;
     let plugin = LoadedPlugin::load(&runtime, &path).await?;
     print!("{}", moat::check::report(&plugin, &runtime));
     Ok(ExitCode::SUCCESS)
 }
 
-async fn call(dir: PathBuf, tool: &str, args: &str) -> anyhow::Result<ExitCode> {
+async fn call(
+    dir: PathBuf,
+    tool: &str,
+    args: &str,
+    cache: CompileCache,
+) -> anyhow::Result<ExitCode> {
     let arguments: JsonObject =
         serde_json::from_str(args).context("--args is not a JSON object")?;
-    let (runtime, registry) = startup::load(&dir).await?;
+    let (runtime, registry) = startup::load(&dir, cache).await?;
     let server = MoatServer::new(runtime, registry, false);
     let result = server
         .call(tool, Some(&arguments))

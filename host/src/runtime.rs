@@ -4,7 +4,10 @@ use std::thread;
 
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::error::Context as _;
-use wasmtime::{Config, Engine, EngineWeak, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{
+    Cache, CacheConfig, Config, Engine, EngineWeak, InstanceAllocationStrategy,
+    PoolingAllocationConfig,
+};
 
 use crate::bindings::Plugin;
 use crate::limits::{self, EPOCH_TICK};
@@ -24,8 +27,23 @@ pub struct Runtime {
 
 impl Runtime {
     /// Builds the engine, with room for [`limits::MAX_INSTANCES`] instances
-    /// of up to [`limits::MAX_MEMORY`] each.
+    /// of up to [`limits::MAX_MEMORY`] each, compiling every plugin afresh.
     pub fn new() -> anyhow::Result<Self> {
+        Self::build(CompileCache::Off)
+    }
+
+    /// Like [`Runtime::new`], keeping compiled plugins in `cache` so that a
+    /// restart with unchanged plugins compiles nothing.
+    ///
+    /// The cache is wasmtime's: entries are keyed by a hash of the wasm bytes
+    /// and of the engine's compilation settings and version, so a plugin that
+    /// changed, or an entry from another wasmtime or another configuration,
+    /// is never used; an entry that does not load is compiled again.
+    pub fn with_cache(cache: CompileCache) -> anyhow::Result<Self> {
+        Self::build(cache)
+    }
+
+    fn build(cache: CompileCache) -> anyhow::Result<Self> {
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(limits::MAX_INSTANCES)
             .total_core_instances(limits::MAX_INSTANCES * limits::MAX_CORE_INSTANCES_PER_COMPONENT)
@@ -33,6 +51,22 @@ impl Runtime {
             .total_tables(limits::MAX_INSTANCES * 2)
             .max_memory_size(limits::MAX_MEMORY);
         let mut config = Config::new();
+        match cache {
+            CompileCache::Off => {}
+            CompileCache::Default => {
+                config.cache(Some(
+                    Cache::new(CacheConfig::new()).context("cannot use the compile cache")?,
+                ));
+            }
+            CompileCache::In(dir) => {
+                let mut settings = CacheConfig::new();
+                settings.with_directory(&dir);
+                let cache = Cache::new(settings).with_context(|| {
+                    format!("cannot use the compile cache in {}", dir.display())
+                })?;
+                config.cache(Some(cache));
+            }
+        }
         config
             .wasm_component_model(true)
             .epoch_interruption(true)
@@ -60,6 +94,17 @@ impl Runtime {
     pub fn linker(&self) -> &Linker<CallState> {
         &self.linker
     }
+}
+
+/// Where compiled plugins are kept between runs.
+#[derive(Debug, Clone)]
+pub enum CompileCache {
+    /// Nowhere: compile at every start.
+    Off,
+    /// The user's cache directory (on Linux `~/.cache/wasmtime`).
+    Default,
+    /// This directory.
+    In(std::path::PathBuf),
 }
 
 /// Advances the epoch every tick for as long as the engine lives.

@@ -3,13 +3,13 @@
 use std::path::Path;
 
 use crate::registry::{LiveRegistry, Registry};
-use crate::runtime::Runtime;
+use crate::runtime::{CompileCache, Runtime};
 
 /// Starts the engine and loads every plugin in `dir`. Each plugin that fails
 /// to load, and each tool refused for a name collision, is logged to stderr
 /// and skipped; the rest are served.
-pub async fn load(dir: &Path) -> anyhow::Result<(Runtime, LiveRegistry)> {
-    let runtime = Runtime::new()?;
+pub async fn load(dir: &Path, cache: CompileCache) -> anyhow::Result<(Runtime, LiveRegistry)> {
+    let runtime = Runtime::with_cache(cache)?;
     let (registry, errors, collisions) = Registry::load_dir(&runtime, dir).await?;
     for error in &errors {
         tracing::error!("skipped {error}");

@@ -115,3 +115,53 @@ fn check_reports_grants_and_denials_in_plain_words() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_compile_cache_is_filled_and_a_corrupt_entry_is_rebuilt() {
+    let dir = PluginDir::with_math();
+    let cache = tempfile::tempdir().unwrap();
+    let call = || {
+        std::process::Command::new(MOAT)
+            .args(["call", "mul", "--args", r#"{"x": 25, "y": 17}"#, "--cache"])
+            .arg(cache.path())
+            .arg("--plugins")
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let entries = || -> Vec<std::path::PathBuf> {
+        let mut found = Vec::new();
+        let mut stack = vec![cache.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_none() {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    };
+    let product = |output: &Output| -> Value {
+        assert!(output.status.success(), "{output:?}");
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()["structuredContent"]["result"]
+            .clone()
+    };
+
+    assert_eq!(product(&call()), 425.0);
+    let compiled = entries();
+    assert!(!compiled.is_empty(), "the first run fills the cache");
+    assert_eq!(product(&call()), 425.0, "a cached run answers the same");
+
+    for entry in &compiled {
+        std::fs::write(entry, b"not compiled code").unwrap();
+    }
+    let output = call();
+    assert_eq!(product(&output), 425.0, "a corrupt entry is compiled again");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("cache"),
+        "{output:?}"
+    );
+}
