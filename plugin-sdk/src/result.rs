@@ -68,15 +68,41 @@ pub(crate) fn error(message: impl Into<String>) -> ToolResult {
 /// A successful call. The output is serialised once; the JSON text is both
 /// the single text content item (for clients that read only content) and,
 /// when `structured` is set (the tool has an output schema), the structured
-/// result.
+/// result. Whole floats are written as integers (`425`, not `425.0`): JSON
+/// does not tell them apart, and a model reading the text should not either.
 pub(crate) fn success<T: Serialize>(output: &T, structured: bool) -> ToolResult {
-    match serde_json::to_string(output) {
+    let json = serde_json::to_value(output).and_then(|mut value| {
+        whole_floats_as_integers(&mut value);
+        serde_json::to_string(&value)
+    });
+    match json {
         Ok(json) => ToolResult {
             structured: structured.then(|| json.clone()),
             content: vec![Content::Text(json)],
             is_error: false,
         },
         Err(err) => error(format!("cannot serialise the result: {err}")),
+    }
+}
+
+/// The largest integer an `f64` holds exactly.
+const EXACT_F64: f64 = 9_007_199_254_740_992.0;
+
+fn whole_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => {
+            if let Some(float) = number.as_f64()
+                && number.is_f64()
+                && float.fract() == 0.0
+                && float.abs() <= EXACT_F64
+            {
+                *number = (float as i64).into();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_floats_as_integers),
+        _ => {}
     }
 }
 
@@ -97,10 +123,24 @@ mod tests {
         assert_eq!(
             result,
             ToolResult {
-                content: vec![Content::Text(r#"{"result":3.0}"#.into())],
-                structured: Some(r#"{"result":3.0}"#.into()),
+                content: vec![Content::Text(r#"{"result":3}"#.into())],
+                structured: Some(r#"{"result":3}"#.into()),
                 is_error: false,
             }
+        );
+    }
+
+    #[test]
+    fn only_whole_floats_lose_their_point() {
+        let text = |x: f64| success(&Answer { result: x }, false).content;
+        assert_eq!(text(425.0), vec![Content::Text(r#"{"result":425}"#.into())]);
+        assert_eq!(
+            text(-0.25),
+            vec![Content::Text(r#"{"result":-0.25}"#.into())]
+        );
+        assert_eq!(
+            text(1e300),
+            vec![Content::Text(r#"{"result":1e+300}"#.into())]
         );
     }
 
