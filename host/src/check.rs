@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::manifest::Access;
+use crate::manifest::{Access, Manifest};
 use crate::plugin::LoadedPlugin;
 use crate::runtime::Runtime;
 use crate::sandbox::Sandbox;
@@ -13,7 +13,7 @@ pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
     let sandbox = plugin.sandbox();
     let limits = sandbox.limits();
     let mut out = String::new();
-    let manifest = plugin.path().with_extension("toml");
+    let manifest = Manifest::path_for(plugin.path());
     let _ = writeln!(
         out,
         "plugin `{}` ({})",

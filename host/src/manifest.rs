@@ -150,7 +150,7 @@ impl Manifest {
     /// The manifest for the plugin at `wasm` (`NAME.toml` beside `NAME.wasm`),
     /// or the empty manifest if there is none.
     pub fn for_plugin(wasm: &Path) -> Result<Self, ManifestError> {
-        let path = wasm.with_extension("toml");
+        let path = Self::path_for(wasm);
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 Self::parse(&text).map_err(|message| ManifestError::Parse { path, message })
@@ -158,6 +158,11 @@ impl Manifest {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(source) => Err(ManifestError::Read { path, source }),
         }
+    }
+
+    /// Where the manifest of the plugin at `wasm` lives: `NAME.toml` beside `NAME.wasm`.
+    pub fn path_for(wasm: &Path) -> PathBuf {
+        wasm.with_extension("toml")
     }
 
     /// Parses manifest text; the error is the parser's message.

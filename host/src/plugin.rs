@@ -46,7 +46,7 @@ impl LoadedPlugin {
         let manifest_dir = path.parent().unwrap_or(Path::new("."));
         let sandbox = Sandbox::from_manifest(&manifest, manifest_dir).map_err(|problem| {
             LoadError::Grant {
-                path: path.with_extension("toml"),
+                path: Manifest::path_for(&path),
                 problem,
             }
         })?;
