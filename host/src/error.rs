@@ -52,6 +52,19 @@ pub enum LoadError {
         /// How the call failed.
         source: CallError,
     },
+    /// Under `--locked`, the plugin's tool definitions differ from the lock.
+    #[error(
+        "{}: refused: its tools differ from the lock {}: {}. If the change is approved, run `moat lock` again",
+        path.display(), lock.display(), list_changes(changes)
+    )]
+    Unlocked {
+        /// The plugin file.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// Every difference.
+        changes: Vec<crate::lock::Change>,
+    },
     /// A tool's description breaks a rule of MCP or of the host.
     #[error("{}: tool `{tool}` {problem}", path.display())]
     BadTool {
@@ -62,6 +75,12 @@ pub enum LoadError {
         /// What is wrong with it.
         problem: String,
     },
+}
+
+/// The differences from a lock, as one sentence for the log.
+fn list_changes(changes: &[crate::lock::Change]) -> String {
+    let parts: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    parts.join("; ")
 }
 
 /// Why one call into a plugin did not return a result. The host turns each

@@ -5,8 +5,11 @@
 
 mod bindings;
 pub mod check;
+pub mod dev;
 pub mod error;
 pub mod limits;
+pub mod loader;
+pub mod lock;
 pub mod manifest;
 pub mod plugin;
 pub mod registry;

@@ -1,7 +1,7 @@
 //! The `moat` command: serve, list and call WebAssembly MCP plugins.
 
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -10,7 +10,11 @@ use rmcp::ServiceExt as _;
 use rmcp::model::JsonObject;
 use tracing_subscriber::EnvFilter;
 
+use moat::dev::DevCrate;
+use moat::loader::Loader;
+use moat::lock::{self, Lock, Locked};
 use moat::plugin::LoadedPlugin;
+use moat::registry::LiveRegistry;
 use moat::runtime::{CompileCache, Runtime};
 use moat::server::MoatServer;
 use moat::startup;
@@ -41,6 +45,45 @@ enum Command {
         /// Reload plugins as their files change, and tell clients.
         #[arg(long)]
         watch: bool,
+        /// Serve only plugins whose tool definitions match the lock written
+        /// by `moat lock`; refuse (and log) any that differ.
+        #[arg(long)]
+        locked: bool,
+        /// The lock file [default: DIR/moat.lock].
+        #[arg(long, value_name = "FILE", requires = "locked")]
+        lock: Option<PathBuf>,
+    },
+    /// Build a plugin crate, serve it, and rebuild and reload it as you edit.
+    ///
+    /// For plugin authors: point an MCP client at `moat dev path/to/crate`.
+    /// Every saved change to the crate (or its local dependencies, or the
+    /// manifest) is built for wasm32-wasip2 and served at once, and the
+    /// client is told when the tools change. Build errors are printed on
+    /// stderr; the last good build keeps serving.
+    Dev {
+        /// The plugin's crate: its directory or its `Cargo.toml`.
+        #[arg(value_name = "CRATE")]
+        path: PathBuf,
+        /// The plugin's manifest, `NAME.toml`, watched too [default: none,
+        /// so the plugin is granted nothing].
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+        /// Build with `--release`.
+        #[arg(long)]
+        release: bool,
+    },
+    /// Pin the tool definitions of every plugin in a directory.
+    ///
+    /// Writes a SHA-256 of each tool's name, title, description, schemas and
+    /// annotations; `moat serve --locked` then refuses any plugin whose
+    /// definitions differ (a "rug pull": same tool, new description).
+    Lock {
+        /// Directory holding NAME.wasm plugin components.
+        #[arg(long, value_name = "DIR")]
+        plugins: PathBuf,
+        /// The lock file to write [default: DIR/moat.lock].
+        #[arg(long, value_name = "FILE")]
+        lock: Option<PathBuf>,
     },
     /// Print every plugin in a directory and its tools.
     List {
@@ -83,7 +126,8 @@ async fn main() -> ExitCode {
         .with_writer(stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn,notify=warn")),
         )
         .init();
     let cli = Cli::parse();
@@ -103,7 +147,21 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { plugins, watch } => serve(plugins, watch, cache).await,
+        Command::Serve {
+            plugins,
+            watch,
+            locked,
+            lock,
+        } => serve(plugins, watch, locked.then_some(lock), cache).await,
+        Command::Dev {
+            path,
+            manifest,
+            release,
+        } => dev(path, manifest, release, cache).await,
+        Command::Lock { plugins, lock } => {
+            let file = lock.unwrap_or_else(|| plugins.join(lock::FILE_NAME));
+            write_lock(plugins, &file, cache).await
+        }
         Command::List { plugins, json } => list(plugins, json, cache).await,
         Command::Check { plugin } => check(plugin, cache).await,
         Command::Call {
@@ -114,12 +172,32 @@ async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> 
     }
 }
 
-async fn serve(dir: PathBuf, watch: bool, cache: CompileCache) -> anyhow::Result<ExitCode> {
+/// Serves `dir` over stdio. `lock` is `None` unless `--locked`, then
+/// `Some(--lock FILE)`.
+async fn serve(
+    dir: PathBuf,
+    watch: bool,
+    lock: Option<Option<PathBuf>>,
+    cache: CompileCache,
+) -> anyhow::Result<ExitCode> {
     // Absolute, so that the paths the watcher reports match the loaded ones.
     let dir = dir
         .canonicalize()
         .with_context(|| format!("cannot read the plugin directory {}", dir.display()))?;
-    let (runtime, registry) = startup::load(&dir, cache).await?;
+    let lock = match lock {
+        Some(file) => {
+            let file = file.unwrap_or_else(|| dir.join(lock::FILE_NAME));
+            let file = file.canonicalize().unwrap_or(file);
+            let locked = Locked::read(&file).context(
+                "--locked serves only what the lock approves; write it with `moat lock --plugins DIR`",
+            )?;
+            Some(locked)
+        }
+        None => None,
+    };
+    let runtime = Runtime::with_cache(cache)?;
+    let loader = Loader::new(runtime.clone(), lock);
+    let registry = startup::load(&dir, &loader).await?;
     let tools = registry.current().tools().len();
     let plugins = registry.current().plugins().len();
     let server = MoatServer::new(runtime.clone(), registry.clone(), watch);
@@ -127,19 +205,46 @@ async fn serve(dir: PathBuf, watch: bool, cache: CompileCache) -> anyhow::Result
         tracing::info!("watching {} for changes", dir.display());
         Some(moat::watcher::watch(
             &dir,
-            runtime,
+            loader,
             registry,
             server.clone(),
         )?)
     } else {
         None
     };
-    let launch = std::env::args().collect::<Vec<_>>().join(" ");
-    tracing::info!(
-        "serving {tools} tool{} from {plugins} plugin{} over stdio; an MCP client connects by launching `{launch}`",
+    let serving = format!(
+        "{tools} tool{} from {plugins} plugin{}",
         plural(tools),
         plural(plugins)
     );
+    serve_stdio(server, &serving).await
+}
+
+/// Builds the plugin crate at `path`, serves it over stdio, and rebuilds
+/// and reloads it as its sources change.
+async fn dev(
+    path: PathBuf,
+    manifest: Option<PathBuf>,
+    release: bool,
+    cache: CompileCache,
+) -> anyhow::Result<ExitCode> {
+    let manifest = match manifest {
+        Some(file) => Some(
+            file.canonicalize()
+                .with_context(|| format!("cannot read the manifest {}", file.display()))?,
+        ),
+        None => None,
+    };
+    let krate = DevCrate::locate(&path, release).await?;
+    let runtime = Runtime::with_cache(cache)?;
+    let server = moat::dev::start(krate, manifest, runtime).await?;
+    serve_stdio(server, &format!("the plugin built from {}", path.display())).await
+}
+
+/// Serves `server` to one client over stdio until it disconnects.
+async fn serve_stdio(server: MoatServer, serving: &str) -> anyhow::Result<ExitCode> {
+    let launch = std::env::args().collect::<Vec<_>>().join(" ");
+    tracing::info!("serving {serving} over stdio; an MCP client connects by launching `{launch}`");
     if std::io::stdin().is_terminal() {
         tracing::info!(
             "stdin is a terminal, but moat speaks MCP there: try `npx @modelcontextprotocol/inspector {launch}`"
@@ -153,16 +258,36 @@ async fn serve(dir: PathBuf, watch: bool, cache: CompileCache) -> anyhow::Result
         }
         Err(error) => return Err(error).context("the MCP session failed to start"),
     };
-    if watch {
-        server.add_peer(service.peer().clone());
-    }
+    server.add_peer(service.peer().clone());
     service.waiting().await.context("the MCP session failed")?;
     tracing::info!("client disconnected; exiting");
     Ok(ExitCode::SUCCESS)
 }
 
+/// The plugins of `dir`, loaded for a one-off command.
+async fn load(dir: &Path, cache: CompileCache) -> anyhow::Result<(Runtime, LiveRegistry)> {
+    let runtime = Runtime::with_cache(cache)?;
+    let registry = startup::load(dir, &Loader::new(runtime.clone(), None)).await?;
+    Ok((runtime, registry))
+}
+
+async fn write_lock(dir: PathBuf, file: &Path, cache: CompileCache) -> anyhow::Result<ExitCode> {
+    let (_runtime, registry) = load(&dir, cache).await?;
+    let registry = registry.current();
+    let lock = Lock::of(registry.plugins().iter().map(AsRef::as_ref));
+    lock.write(file)?;
+    let (plugins, tools) = lock.size();
+    println!(
+        "locked {tools} tool{} of {plugins} plugin{} in {}",
+        plural(tools),
+        plural(plugins),
+        file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn list(dir: PathBuf, json: bool, cache: CompileCache) -> anyhow::Result<ExitCode> {
-    let (_runtime, registry) = startup::load(&dir, cache).await?;
+    let (_runtime, registry) = load(&dir, cache).await?;
     let registry = registry.current();
     if json {
         let result = rmcp::model::ListToolsResult::with_all_items(registry.tools().to_vec());
@@ -194,7 +319,7 @@ async fn call(
 ) -> anyhow::Result<ExitCode> {
     let arguments: JsonObject =
         serde_json::from_str(args).context("--args is not a JSON object")?;
-    let (runtime, registry) = startup::load(&dir, cache).await?;
+    let (runtime, registry) = load(&dir, cache).await?;
     let server = MoatServer::new(runtime, registry, false);
     let result = server
         .call(tool, Some(&arguments))

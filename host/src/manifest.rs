@@ -147,10 +147,8 @@ pub enum ManifestError {
 }
 
 impl Manifest {
-    /// The manifest for the plugin at `wasm` (`NAME.toml` beside `NAME.wasm`),
-    /// or the empty manifest if there is none.
-    pub fn for_plugin(wasm: &Path) -> Result<Self, ManifestError> {
-        let path = Self::path_for(wasm);
+    /// The manifest at `path`, or the empty manifest if there is none.
+    pub fn read(path: PathBuf) -> Result<Self, ManifestError> {
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 Self::parse(&text).map_err(|message| ManifestError::Parse { path, message })

@@ -37,16 +37,33 @@ impl LoadedPlugin {
     /// and asks it for its tools. The plugin's name is the file's stem:
     /// `math.wasm` is `math`, and its manifest `math.toml`.
     pub async fn load(runtime: &Runtime, path: &Path) -> Result<Self, LoadError> {
+        Self::load_with_manifest(runtime, path, Some(&Manifest::path_for(path))).await
+    }
+
+    /// Like [`Self::load`], with the manifest at `manifest` (if it exists)
+    /// instead of beside the component; its relative paths are relative to
+    /// its own directory. With `None`, the plugin is granted nothing.
+    pub async fn load_with_manifest(
+        runtime: &Runtime,
+        path: &Path,
+        manifest: Option<&Path>,
+    ) -> Result<Self, LoadError> {
         let path = path.to_path_buf();
         let name: Arc<str> = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into())
             .unwrap_or_else(|| "plugin".into());
-        let manifest = Manifest::for_plugin(&path)?;
-        let manifest_dir = path.parent().unwrap_or(Path::new("."));
+        let manifest_path = manifest;
+        let manifest = match manifest_path {
+            Some(file) => Manifest::read(file.to_owned())?,
+            None => Manifest::default(),
+        };
+        let manifest_dir = manifest_path
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("."));
         let sandbox = Sandbox::from_manifest(&manifest, manifest_dir).map_err(|problem| {
             LoadError::Grant {
-                path: Manifest::path_for(&path),
+                path: manifest_path.unwrap_or(&path).to_owned(),
                 problem,
             }
         })?;

@@ -9,8 +9,8 @@ use arc_swap::ArcSwap;
 use rmcp::model::Tool;
 
 use crate::error::LoadError;
+use crate::loader::Loader;
 use crate::plugin::LoadedPlugin;
-use crate::runtime::Runtime;
 
 /// The plugins being served and an index from tool name to plugin.
 #[derive(Default)]
@@ -40,13 +40,13 @@ impl Registry {
     /// fails to load is reported in the returned errors and skipped; the
     /// only hard error is a directory that cannot be listed.
     pub async fn load_dir(
-        runtime: &Runtime,
+        loader: &Loader,
         dir: &Path,
     ) -> anyhow::Result<(Self, Vec<LoadError>, Vec<Collision>)> {
         let mut loaded = Vec::new();
         let mut errors = Vec::new();
         for path in wasm_files(dir)? {
-            match LoadedPlugin::load(runtime, &path).await {
+            match loader.load(&path).await {
                 Ok(plugin) => loaded.push(plugin),
                 Err(error) => errors.push(error),
             }
@@ -134,7 +134,7 @@ impl Registry {
 }
 
 /// The `*.wasm` files directly inside `dir`, sorted by name.
-fn wasm_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn wasm_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the plugin directory {}", dir.display()))?;
     let mut files = Vec::new();

@@ -2,15 +2,14 @@
 
 use std::path::Path;
 
+use crate::loader::Loader;
 use crate::registry::{LiveRegistry, Registry};
-use crate::runtime::{CompileCache, Runtime};
 
-/// Starts the engine and loads every plugin in `dir`. Each plugin that fails
-/// to load, and each tool refused for a name collision, is logged to stderr
-/// and skipped; the rest are served.
-pub async fn load(dir: &Path, cache: CompileCache) -> anyhow::Result<(Runtime, LiveRegistry)> {
-    let runtime = Runtime::with_cache(cache)?;
-    let (registry, errors, collisions) = Registry::load_dir(&runtime, dir).await?;
+/// Loads every plugin in `dir`. Each plugin that fails to load (or that the
+/// lock refuses), and each tool refused for a name collision, is logged to
+/// stderr and skipped; the rest are served.
+pub async fn load(dir: &Path, loader: &Loader) -> anyhow::Result<LiveRegistry> {
+    let (registry, errors, collisions) = Registry::load_dir(loader, dir).await?;
     for error in &errors {
         tracing::error!("skipped {error}");
     }
@@ -29,5 +28,5 @@ pub async fn load(dir: &Path, cache: CompileCache) -> anyhow::Result<(Runtime, L
     if registry.plugins().is_empty() {
         tracing::warn!("no plugins loaded from {}", dir.display());
     }
-    Ok((runtime, LiveRegistry::new(registry)))
+    Ok(LiveRegistry::new(registry))
 }

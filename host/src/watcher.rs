@@ -3,8 +3,8 @@
 //! Events are debounced, so the several writes of an editor's save, a `cp`
 //! or an atomic rename settle into one reload. Each changed plugin is
 //! compiled off the request path; only then is the registry swapped, whole.
-//! A file that fails to load (half-written, broken, a bad manifest) leaves
-//! the previous version serving and the error in the log.
+//! A file that fails to load (half-written, broken, a bad manifest, refused
+//! by the lock) leaves the previous version serving and the error in the log.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,54 +14,105 @@ use anyhow::Context as _;
 use notify::event::{AccessKind, AccessMode};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
-use crate::plugin::LoadedPlugin;
-use crate::registry::LiveRegistry;
-use crate::runtime::Runtime;
+use crate::loader::Loader;
+use crate::registry::{LiveRegistry, wasm_files};
 use crate::server::MoatServer;
 
-/// How long the directory must be quiet before a change is acted on.
+/// How long watched files must be quiet before a change is acted on.
 pub const SETTLE: Duration = Duration::from_millis(250);
 
-/// Keeps the directory watched while it lives.
-pub struct Watch {
+/// Changes to watched files, delivered in settled batches.
+pub struct Changes {
     _watcher: RecommendedWatcher,
+    received: mpsc::UnboundedReceiver<Vec<PathBuf>>,
+}
+
+impl Changes {
+    /// Watches `paths`, each with its own recursion.
+    pub fn watch(paths: &[(&Path, RecursiveMode)]) -> anyhow::Result<Self> {
+        let (changes, received) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<Event>| match event {
+                Ok(event) if is_write(&event.kind) => {
+                    let _ = changes.send(event.paths);
+                }
+                Ok(_) => {}
+                Err(error) => tracing::error!("watching for changes failed: {error}"),
+            })
+            .context("cannot start watching files")?;
+        for (path, mode) in paths {
+            watcher
+                .watch(path, *mode)
+                .with_context(|| format!("cannot watch {}", path.display()))?;
+        }
+        Ok(Self {
+            _watcher: watcher,
+            received,
+        })
+    }
+
+    /// Waits for a change, then gathers every change until the files have
+    /// been quiet for [`SETTLE`]; returns the paths that changed.
+    pub async fn settled(&mut self) -> BTreeSet<PathBuf> {
+        let mut paths: BTreeSet<PathBuf> = BTreeSet::new();
+        // The sender lives in the watcher, which lives in `self`.
+        paths.extend(self.received.recv().await.unwrap_or_default());
+        while let Ok(Some(more)) = tokio::time::timeout(SETTLE, self.received.recv()).await {
+            paths.extend(more);
+        }
+        paths
+    }
+}
+
+/// Keeps the plugin directory watched while it lives.
+pub struct Watch(JoinHandle<()>);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Watches `dir` and reloads into `registry`, telling `server`'s clients
-/// when the tool list changes.
+/// when the tool list changes. Under `--locked`, a new lock file is taken up
+/// as soon as it is written.
 pub fn watch(
     dir: &Path,
-    runtime: Runtime,
+    loader: Loader,
     registry: LiveRegistry,
     server: MoatServer,
 ) -> anyhow::Result<Watch> {
-    let (changes, mut received) = mpsc::unbounded_channel::<Vec<PathBuf>>();
-    let mut watcher =
-        notify::recommended_watcher(move |event: notify::Result<Event>| match event {
-            Ok(event) if is_write(&event.kind) => {
-                let _ = changes.send(event.paths);
+    let mut watched = vec![(dir, RecursiveMode::NonRecursive)];
+    let lock_dir = loader.lock().and_then(|lock| lock.path().parent());
+    if let Some(lock_dir) = lock_dir.filter(|lock_dir| *lock_dir != dir) {
+        watched.push((lock_dir, RecursiveMode::NonRecursive));
+    }
+    let mut changes = Changes::watch(&watched)?;
+    let dir = dir.to_owned();
+    Ok(Watch(tokio::spawn(async move {
+        loop {
+            let paths = changes.settled().await;
+            let mut wasm_files = plugin_files(&paths);
+            let mut changed = false;
+            if let Some(lock) = loader.lock().filter(|lock| paths.contains(lock.path())) {
+                match lock.reread() {
+                    Ok(()) => {
+                        tracing::info!("read the new lock {}", lock.path().display());
+                        changed |= withdraw_unapproved(&loader, &registry);
+                        // Plugins the old lock refused may be approved now.
+                        wasm_files.extend(unserved(&dir, &registry));
+                    }
+                    Err(error) => tracing::error!("kept the previous lock: {error}"),
+                }
             }
-            Ok(_) => {}
-            Err(error) => tracing::error!("watching the plugin directory failed: {error}"),
-        })
-        .context("cannot watch the plugin directory")?;
-    watcher
-        .watch(dir, RecursiveMode::NonRecursive)
-        .with_context(|| format!("cannot watch {}", dir.display()))?;
-    tokio::spawn(async move {
-        while let Some(first) = received.recv().await {
-            // Gather everything until the directory has been quiet for SETTLE.
-            let mut paths = first;
-            while let Ok(Some(more)) = tokio::time::timeout(SETTLE, received.recv()).await {
-                paths.extend(more);
-            }
-            if reload(&runtime, &registry, plugin_files(&paths)).await {
+            changed |= reload(&loader, &registry, wasm_files).await;
+            if changed {
                 server.tools_changed().await;
             }
         }
-    });
-    Ok(Watch { _watcher: watcher })
+    })))
 }
 
 /// Whether an event may have changed a file's contents or existence. Reads
@@ -77,7 +128,7 @@ fn is_write(kind: &EventKind) -> bool {
 }
 
 /// The `NAME.wasm` of each plugin whose component or manifest changed.
-fn plugin_files(paths: &[PathBuf]) -> BTreeSet<PathBuf> {
+fn plugin_files(paths: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
     paths
         .iter()
         .filter(|path| {
@@ -88,27 +139,60 @@ fn plugin_files(paths: &[PathBuf]) -> BTreeSet<PathBuf> {
         .collect()
 }
 
+/// The plugin files in `dir` that are not being served.
+fn unserved(dir: &Path, live: &LiveRegistry) -> Vec<PathBuf> {
+    let current = live.current();
+    let files = wasm_files(dir).unwrap_or_else(|error| {
+        tracing::error!("{error:#}");
+        Vec::new()
+    });
+    files
+        .into_iter()
+        .filter(|path| !current.plugins().iter().any(|p| p.path() == path))
+        .collect()
+}
+
+/// Withdraws every served plugin that the lock no longer approves; returns
+/// whether the served tool list changed.
+fn withdraw_unapproved(loader: &Loader, live: &LiveRegistry) -> bool {
+    let Some(lock) = loader.lock() else {
+        return false;
+    };
+    let mut changed = false;
+    for plugin in live.current().plugins() {
+        if let Err(refusal) = lock.admit_served(plugin) {
+            tracing::error!("withdrew {refusal}");
+            changed |= live.replace(live.current().without(plugin.path()).0);
+        }
+    }
+    changed
+}
+
 /// Reloads each plugin in `wasm_files` and swaps the registry; returns
 /// whether the served tool list changed.
-async fn reload(runtime: &Runtime, live: &LiveRegistry, wasm_files: BTreeSet<PathBuf>) -> bool {
+async fn reload(loader: &Loader, live: &LiveRegistry, wasm_files: BTreeSet<PathBuf>) -> bool {
     let mut changed = false;
     for path in wasm_files {
         let current = live.current();
+        let served = current.plugins().iter().any(|p| p.path() == path);
         let (next, collisions) = if path.is_file() {
-            match LoadedPlugin::load(runtime, &path).await {
+            match loader.load(&path).await {
                 Ok(plugin) => {
-                    let known = current.plugins().iter().any(|p| p.path() == path);
-                    let verb = if known { "reloaded" } else { "loaded" };
+                    let verb = if served { "reloaded" } else { "loaded" };
                     let tools: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_ref()).collect();
                     tracing::info!("{verb} {}: {}", path.display(), tools.join(", "));
                     current.with(plugin)
                 }
-                Err(error) => {
+                Err(error) if served => {
                     tracing::error!("kept the previous version: {error}");
                     continue;
                 }
+                Err(error) => {
+                    tracing::error!("not loaded: {error}");
+                    continue;
+                }
             }
-        } else if current.plugins().iter().any(|p| p.path() == path) {
+        } else if served {
             tracing::info!("withdrew {}", path.display());
             current.without(&path)
         } else {
