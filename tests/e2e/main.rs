@@ -2,8 +2,11 @@
 //! for wasm32-wasip2, and real MCP clients.
 
 mod cli;
+mod dev;
 mod harness;
+mod lock;
 mod raw_stdio;
 mod reload;
 mod rust_client;
 mod sandbox;
+mod watched;

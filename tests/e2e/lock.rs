@@ -1,0 +1,125 @@
+//! `moat lock` and `moat serve --locked`: a plugin whose tool definitions
+//! changed (a rug pull: same tool, new description) is refused.
+
+use std::process::{Command, Output};
+
+use serde_json::json;
+
+use crate::harness::{MOAT, PluginDir};
+use crate::watched::{Watched, serve};
+
+/// The math plugin with one changed word in `add`'s description, as an
+/// attacker who edits the binary would leave it: same tools, same schemas.
+fn rug_pulled_math() -> Vec<u8> {
+    let bytes = std::fs::read(moat_test_artifacts::MATH).unwrap();
+    let (from, to) = (b"Add two numbers", b"Add all numbers");
+    let at: Vec<usize> = (0..bytes.len() - from.len())
+        .filter(|&i| bytes[i..].starts_with(from))
+        .collect();
+    assert!(!at.is_empty(), "math.wasm no longer says `Add two numbers`");
+    let mut patched = bytes;
+    for i in at {
+        patched[i..i + to.len()].copy_from_slice(to);
+    }
+    patched
+}
+
+fn moat(args: &[&str], dir: &PluginDir) -> Output {
+    let output = Command::new(MOAT)
+        .args(args)
+        .arg("--plugins")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success() || !args.contains(&"lock"),
+        "{output:?}"
+    );
+    output
+}
+
+/// Writes `bytes` to `name` in `dir` at once, as a careful operator would.
+fn replace(dir: &PluginDir, name: &str, bytes: &[u8]) {
+    let partial = dir.path().join(".partial");
+    std::fs::write(&partial, bytes).unwrap();
+    std::fs::rename(partial, dir.path().join(name)).unwrap();
+}
+
+async fn description(served: &Watched, tool: &str) -> String {
+    let tools = served.client.list_all_tools().await.unwrap();
+    let tool = tools.iter().find(|t| t.name == tool).unwrap();
+    tool.description.as_deref().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_changed_description_is_refused_until_the_operator_locks_again() {
+    let dir = PluginDir::with_math().with_hostile("");
+    let locked = moat(&["lock"], &dir);
+    let said = String::from_utf8_lossy(&locked.stdout);
+    assert!(
+        said.starts_with("locked ") && said.contains(" of 2 plugins in "),
+        "{said}"
+    );
+
+    let (mut served, mut log) = Watched::run_logged(serve(&dir, &["--locked"])).await;
+    assert_eq!(description(&served, "add").await, "Add two numbers");
+
+    // The rug pull: refused, reported with what changed, the approved
+    // version keeps serving and the client is told of no change.
+    replace(&dir, "math.wasm", &rug_pulled_math());
+    let refusal = log
+        .wait_for("refused: its tools differ from the lock")
+        .await;
+    assert!(refusal.contains("math.wasm"), "{refusal}");
+    assert!(
+        refusal.contains(
+            r#"tool `add`: description changed (the description is now "Add all numbers")"#
+        ),
+        "{refusal}"
+    );
+    assert!(
+        !refusal.contains("tool `sub`"),
+        "only add changed: {refusal}"
+    );
+    assert!(!served.has_changed());
+    assert_eq!(description(&served, "add").await, "Add two numbers");
+    let sum = served.call("add", json!({"x": 2, "y": 3})).await;
+    assert_eq!(sum.structured_content.unwrap()["result"], 5.0);
+
+    // The operator approves it: the new lock is taken up without a restart.
+    moat(&["lock"], &dir);
+    log.wait_for("read the new lock").await;
+    served.changed().await;
+    assert_eq!(description(&served, "add").await, "Add all numbers");
+    let echoed = served.call("echo", json!({"text": "still here"})).await;
+    assert_ne!(echoed.is_error, Some(true), "{echoed:?}");
+}
+
+#[tokio::test]
+async fn a_plugin_the_lock_has_never_seen_is_refused_at_start() {
+    let dir = PluginDir::with_math();
+    moat(&["lock"], &dir);
+    let dir = dir.with_hostile("");
+    let (served, mut log) = Watched::run_logged(serve(&dir, &["--locked"])).await;
+    let refusal = log
+        .wait_for("hostile.wasm: refused: its tools differ from the lock")
+        .await;
+    assert!(
+        refusal.contains("the plugin is not in the lock"),
+        "{refusal}"
+    );
+    assert_eq!(served.tools().await, ["add", "sub", "mul", "div"]);
+}
+
+#[test]
+fn locked_without_a_lock_stops_and_says_how_to_write_one() {
+    let dir = PluginDir::with_math();
+    let output = moat(&["serve", "--locked"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        log.contains("moat.lock") && log.contains("moat lock --plugins"),
+        "{log}"
+    );
+    assert!(output.stdout.is_empty());
+}
