@@ -44,7 +44,9 @@ test-rust: wasm-target
 test-python: wasm-target $(VENV)/installed
 	cargo build -p moat
 	cd plugins && cargo build --release
+	cd tests/fixtures && cargo build --release
 	MOAT_BIN=$(CURDIR)/target/debug/moat MOAT_MATH_WASM=$(CURDIR)/$(PLUGIN_DIR)/math.wasm \
+		MOAT_HOSTILE_WASM=$(CURDIR)/tests/fixtures/target/wasm32-wasip2/release/hostile.wasm \
 		$(VENV)/bin/pytest tests/python
 
 # The Python MCP client, from PyPI, in a virtual environment of its own.

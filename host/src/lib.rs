@@ -7,6 +7,7 @@ mod bindings;
 pub mod check;
 pub mod dev;
 pub mod error;
+pub mod http;
 pub mod limits;
 pub mod loader;
 pub mod lock;

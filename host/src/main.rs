@@ -1,16 +1,18 @@
 //! The `moat` command: serve, list and call WebAssembly MCP plugins.
 
 use std::io::IsTerminal as _;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use rmcp::ServiceExt as _;
 use rmcp::model::JsonObject;
 use tracing_subscriber::EnvFilter;
 
 use moat::dev::DevCrate;
+use moat::http::HttpOptions;
 use moat::loader::Loader;
 use moat::lock::{self, Lock, Locked};
 use moat::plugin::LoadedPlugin;
@@ -52,6 +54,8 @@ enum Command {
         /// The lock file [default: DIR/moat.lock].
         #[arg(long, value_name = "FILE", requires = "locked")]
         lock: Option<PathBuf>,
+        #[command(flatten)]
+        http: HttpArgs,
     },
     /// Build a plugin crate, serve it, and rebuild and reload it as you edit.
     ///
@@ -117,6 +121,39 @@ enum Command {
     },
 }
 
+/// Streamable HTTP instead of stdio.
+#[derive(Args)]
+struct HttpArgs {
+    /// Serve MCP over Streamable HTTP at http://ADDR/mcp instead of stdio
+    /// [ADDR default: 127.0.0.1:8080; port 0 picks a free one].
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8080")]
+    http: Option<SocketAddr>,
+    /// Also accept requests whose `Host` is HOST (repeatable); loopback names
+    /// are always accepted. Needed when clients reach moat by another name.
+    #[arg(long = "allow-host", value_name = "HOST", requires = "http")]
+    allow_hosts: Vec<String>,
+    /// Also accept browser requests from the page origin ORIGIN, e.g.
+    /// `https://app.example.com` (repeatable); loopback pages are always
+    /// accepted, and clients that are not browsers send no origin.
+    #[arg(long = "allow-origin", value_name = "ORIGIN", requires = "http")]
+    allow_origins: Vec<String>,
+    /// Require `Authorization: Bearer TOKEN` on every request, TOKEN being
+    /// this file's contents. Required to listen on a non-loopback address.
+    #[arg(long, value_name = "FILE", requires = "http")]
+    token_file: Option<PathBuf>,
+}
+
+impl HttpArgs {
+    fn options(self) -> Option<HttpOptions> {
+        Some(HttpOptions {
+            addr: self.http?,
+            allow_hosts: self.allow_hosts,
+            allow_origins: self.allow_origins,
+            token_file: self.token_file,
+        })
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // Logs go to stderr through a background writer that drops lines rather
@@ -152,7 +189,17 @@ async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> 
             watch,
             locked,
             lock,
-        } => serve(plugins, watch, locked.then_some(lock), cache).await,
+            http,
+        } => {
+            serve(
+                plugins,
+                watch,
+                locked.then_some(lock),
+                http.options(),
+                cache,
+            )
+            .await
+        }
         Command::Dev {
             path,
             manifest,
@@ -178,6 +225,7 @@ async fn serve(
     dir: PathBuf,
     watch: bool,
     lock: Option<Option<PathBuf>>,
+    http: Option<HttpOptions>,
     cache: CompileCache,
 ) -> anyhow::Result<ExitCode> {
     // Absolute, so that the paths the watcher reports match the loaded ones.
@@ -217,7 +265,19 @@ async fn serve(
         plural(tools),
         plural(plugins)
     );
-    serve_stdio(server, &serving).await
+    match http {
+        Some(options) => {
+            moat::http::serve(server, options, |addr| {
+                tracing::info!(
+                    "serving {serving} over Streamable HTTP at http://{addr}{}",
+                    moat::http::PATH
+                );
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => serve_stdio(server, &serving).await,
+    }
 }
 
 /// Builds the plugin crate at `path`, serves it over stdio, and rebuilds
@@ -258,7 +318,6 @@ async fn serve_stdio(server: MoatServer, serving: &str) -> anyhow::Result<ExitCo
         }
         Err(error) => return Err(error).context("the MCP session failed to start"),
     };
-    server.add_peer(service.peer().clone());
     service.waiting().await.context("the MCP session failed")?;
     tracing::info!("client disconnected; exiting");
     Ok(ExitCode::SUCCESS)

@@ -6,7 +6,7 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, JsonObject,
     ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
-use rmcp::service::{Peer, RequestContext};
+use rmcp::service::{NotificationContext, Peer, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use crate::registry::LiveRegistry;
@@ -60,15 +60,6 @@ impl MoatServer {
         }))
     }
 
-    /// Adds a client to tell about tool list changes (the stdio session's
-    /// peer; each transport registers the clients it serves).
-    pub fn add_peer(&self, peer: Peer<RoleServer>) {
-        self.peers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(peer);
-    }
-
     /// Sends `notifications/tools/list_changed` to every connected client,
     /// forgetting the ones that have gone.
     pub async fn tools_changed(&self) {
@@ -115,6 +106,17 @@ impl ServerHandler for MoatServer {
         self.call(&request.name, request.arguments.as_ref())
             .await
             .map(Into::into)
+    }
+
+    /// With `--watch`, remembers each client that completes the handshake,
+    /// on any transport, to tell it when the tool list changes (and forgets
+    /// those that have gone, so that HTTP sessions do not pile up).
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        if self.list_changes {
+            let mut peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
+            peers.retain(|peer| !peer.is_transport_closed());
+            peers.push(context.peer);
+        }
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

@@ -1,11 +1,15 @@
-"""Shared fixtures: the moat binary and a plugin directory with the math plugin.
+"""Shared fixtures: the moat binary, plugin directories, and moat serving
+Streamable HTTP.
 
-The test command (see the README) builds both and passes their paths in
-MOAT_BIN and MOAT_MATH_WASM.
+The test command (see the README) builds the binary and the plugins and
+passes their paths in MOAT_BIN, MOAT_MATH_WASM and MOAT_HOSTILE_WASM.
 """
 
 import os
+import re
 import shutil
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,19 +20,72 @@ def anyio_backend():
     return "asyncio"
 
 
+def built(variable: str) -> str:
+    path = os.environ.get(variable)
+    if not path or not Path(path).is_file():
+        pytest.fail(f"set {variable} to the built file (the README's test command does)")
+    return path
+
+
 @pytest.fixture(scope="session")
 def moat_bin() -> str:
-    path = os.environ.get("MOAT_BIN")
-    if not path or not Path(path).is_file():
-        pytest.fail("set MOAT_BIN to the built moat binary (the README's test command does)")
-    return path
+    return built("MOAT_BIN")
 
 
 @pytest.fixture
 def plugin_dir(tmp_path: Path) -> Path:
-    math = os.environ.get("MOAT_MATH_WASM")
-    if not math or not Path(math).is_file():
-        pytest.fail("set MOAT_MATH_WASM to the built math plugin (the README's test command does)")
-    shutil.copy(math, tmp_path / "math.wasm")
+    shutil.copy(built("MOAT_MATH_WASM"), tmp_path / "math.wasm")
     (tmp_path / "garbage.wasm").write_bytes(b"not a component")
     return tmp_path
+
+
+class Http:
+    """`moat serve --http 127.0.0.1:0`, on the port it picked."""
+
+    def __init__(self, moat_bin: str, plugin_dir: Path, *extra: str):
+        self.process = subprocess.Popen(
+            [moat_bin, "serve", "--http", "127.0.0.1:0", "--plugins", str(plugin_dir), *extra],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "RUST_LOG": "info,rmcp=warn"},
+        )
+        self.log: list[str] = []
+        found = threading.Event()
+        self.url = ""
+
+        def follow():
+            for line in self.process.stderr:
+                self.log.append(line)
+                match = re.search(r"over Streamable HTTP at (http://\S+)", line)
+                if match:
+                    self.url = match.group(1)
+                    found.set()
+            found.set()
+
+        threading.Thread(target=follow, daemon=True).start()
+        found.wait(timeout=60)
+        if not self.url:
+            self.stop()
+            pytest.fail("moat did not start serving HTTP:\n" + "".join(self.log))
+
+    def stop(self) -> str:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        return "".join(self.log)
+
+
+@pytest.fixture
+def serve_http(moat_bin):
+    """Starts moat serving HTTP; stops it after the test."""
+    started: list[Http] = []
+
+    def start(plugin_dir: Path, *extra: str) -> Http:
+        http = Http(moat_bin, plugin_dir, *extra)
+        started.append(http)
+        return http
+
+    yield start
+    for http in started:
+        http.stop()
