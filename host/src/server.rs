@@ -98,14 +98,22 @@ impl ServerHandler for MoatServer {
         ))
     }
 
+    /// Runs a tool call until it ends or the client cancels it (or goes
+    /// away): cancelling drops the call, which stops the plugin at its next
+    /// epoch tick and frees its instance. rmcp sends no answer to a
+    /// cancelled request.
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.call(&request.name, request.arguments.as_ref())
-            .await
-            .map(Into::into)
+        tokio::select! {
+            result = self.call(&request.name, request.arguments.as_ref()) => result.map(Into::into),
+            () = context.ct.cancelled() => {
+                tracing::info!(tool = %request.name, "the client cancelled the call; stopped it");
+                Err(ErrorData::internal_error("the call was cancelled", None))
+            }
+        }
     }
 
     /// With `--watch`, remembers each client that completes the handshake,

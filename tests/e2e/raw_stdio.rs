@@ -19,7 +19,10 @@ struct Raw {
 
 impl Raw {
     fn start() -> Self {
-        let dir = PluginDir::with_math();
+        Self::start_in(PluginDir::with_math())
+    }
+
+    fn start_in(dir: PluginDir) -> Self {
         let mut child = Command::new(MOAT)
             .arg("serve")
             .arg("--plugins")
@@ -164,5 +167,29 @@ async fn serves_the_stateless_2026_07_28_form() {
         reply["result"]["structuredContent"]["result"], 425.0,
         "{reply}"
     );
+    raw.finish().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_call_is_stopped_and_its_slot_freed() {
+    // One slot and a minute per call: unless cancelling stops `spin`, the
+    // `echo` behind it waits far longer than `receive` does.
+    let dir =
+        PluginDir::with_math().with_hostile("[limits]\ntimeout = \"60s\"\nmax_concurrency = 1\n");
+    let mut raw = Raw::start_in(dir);
+    raw.initialize().await;
+    raw.send(
+        r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"spin","arguments":{}}}"#,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    raw.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"the user gave up"}}"#)
+        .await;
+    let reply = raw
+        .request(r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":{"text":"next"}}}"#)
+        .await;
+    // No answer to the cancelled request: the first line answers `echo`.
+    assert_eq!(reply["id"], 8, "{reply}");
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
     raw.finish().await;
 }
