@@ -1,5 +1,10 @@
-//! Decoding a tool's arguments, with errors that name the offending field.
+//! Decoding a tool's (or a prompt's, or a template's) arguments, with errors
+//! that name the offending field.
 
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_path_to_error::Segment;
@@ -22,6 +27,12 @@ pub(crate) fn decode<T: DeserializeOwned>(arguments: &str) -> Result<T, String> 
     };
     let value: Value =
         serde_json::from_str(text).map_err(|err| format!("invalid arguments: {err}"))?;
+    decode_value(value)
+}
+
+/// Decodes the JSON `value` into `T`, as [`decode`] does once it has parsed
+/// the text.
+pub(crate) fn decode_value<T: DeserializeOwned>(value: Value) -> Result<T, String> {
     if !value.is_object() {
         return Err(format!(
             "invalid arguments: expected a JSON object, got {}",
@@ -36,6 +47,37 @@ pub(crate) fn decode<T: DeserializeOwned>(arguments: &str) -> Result<T, String> 
             format!("invalid arguments: {path}: {}", err.into_inner())
         }
     })
+}
+
+/// The arguments of a tool or prompt that takes none.
+///
+/// Its schema is `{"type": "object", "additionalProperties": false}`, what
+/// MCP recommends for a tool without parameters. Decoding is lenient all the
+/// same: arguments a client sends anyway are ignored.
+///
+/// ```
+/// use moat_plugin_sdk::{Content, NoArguments, Tool};
+///
+/// let tool = Tool::new("ping", "Answer pong", |_: NoArguments| {
+///     Ok::<_, String>(Content::text("pong"))
+/// });
+/// assert!(!tool.call("{}").is_error);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct NoArguments {}
+
+impl JsonSchema for NoArguments {
+    fn schema_name() -> Cow<'static, str> {
+        "NoArguments".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "object", "additionalProperties": false })
+    }
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -132,6 +174,16 @@ mod tests {
             err::<Operands>(r#"{"x": 1, "y": 2} trailing"#),
             "invalid arguments: trailing characters at line 1 column 18"
         );
+    }
+
+    #[test]
+    fn no_arguments_is_a_closed_object_that_ignores_extras() {
+        let schema = crate::schema::input::<NoArguments>();
+        assert_eq!(
+            schema,
+            serde_json::json!({ "type": "object", "additionalProperties": false })
+        );
+        assert_eq!(decode::<NoArguments>(r#"{"stray": 1}"#), Ok(NoArguments {}));
     }
 
     #[test]

@@ -5,19 +5,43 @@
 extern crate self as moat_plugin_sdk;
 
 mod args;
+pub mod client;
+mod content;
 mod log;
+mod prompt;
+mod resource;
 mod result;
 mod schema;
+mod server;
 mod tool;
+mod uri_template;
 
+pub use args::NoArguments;
 pub use log::log;
-pub use result::ToolError;
+pub use prompt::Prompt;
+pub use resource::{Resource, Template};
+pub use result::{ToolError, ToolOutput};
+pub use server::Server;
 pub use tool::Tool;
 
 pub use bindings::moat::plugin::host::Level;
+/// A prompt as [`Server::list_prompts`] reports it: the WIT `prompt` record.
+pub use bindings::moat::plugin::server_types::Prompt as PromptDescription;
+/// A resource as [`Server::list_resources`] reports it: the WIT `resource`
+/// record.
+pub use bindings::moat::plugin::server_types::Resource as ResourceDescription;
+/// A resource template as [`Server::list_templates`] reports it: the WIT
+/// `resource-template` record.
+pub use bindings::moat::plugin::server_types::ResourceTemplate as TemplateDescription;
+pub use bindings::moat::plugin::server_types::{
+    Completion, CompletionTarget, PromptArgument, PromptMessage, PromptResult, ReadError,
+    ResourceContents, Role,
+};
 /// A tool as [`describe`] reports it to the host: the WIT `tool` record.
 pub use bindings::moat::plugin::types::Tool as ToolDescription;
-pub use bindings::moat::plugin::types::{Annotations, Content, ToolResult};
+pub use bindings::moat::plugin::types::{
+    Annotations, Blob, Content, EmbeddedResource, ResourceBody, ResourceLink, ToolResult,
+};
 
 /// The version of `schemars` whose `JsonSchema` derive the SDK reads.
 pub use schemars;
@@ -28,15 +52,16 @@ pub use serde_json;
 #[doc(hidden)]
 pub use wit_bindgen;
 
-/// The guest bindings of the `moat:plugin/plugin` world, generated from
+/// The guest bindings of the `moat:plugin/server` world, generated from
 /// `wit/plugin.wit`, for what the SDK does not wrap.
 ///
-/// Most plugins need nothing from here: [`Tool`] and [`export!`] cover the
-/// `tools` interface, [`log`] the `host` one.
+/// Most plugins need nothing from here: [`Server`], [`Tool`] and [`export!`]
+/// cover the exported interfaces, [`log`] the `host` one and [`client`] the
+/// `client` one.
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        world: "plugin",
+        world: "server",
         path: "../wit",
         additional_derives: [PartialEq],
         pub_export_macro: true,
@@ -47,8 +72,8 @@ pub mod bindings {
 
 /// Describes every tool, in order, as the WIT `describe` function returns them.
 ///
-/// This is what [`export!`] calls; it is public so that a plugin's own tests
-/// can check its schemas natively.
+/// This is what [`export!`] calls (through [`Server::describe_tools`]); it is
+/// public so that a plugin's own tests can check its schemas natively.
 ///
 /// # Panics
 ///
@@ -79,12 +104,14 @@ pub fn call(tools: &[Tool], name: &str, arguments: &str) -> ToolResult {
     }
 }
 
-/// Exports a plugin's tools as the component's `moat:plugin/tools` interface.
+/// Exports a plugin as the component's `moat:plugin` interfaces (`tools`,
+/// `resources`, `prompts` and `completion`).
 ///
-/// Give it a function that returns the tools, `fn() -> Vec<Tool>`. It runs
-/// once per `describe` and once per `call`, and each call gets a fresh
-/// instance, so it should only build the list. Use it once per plugin, at
-/// the top level of the crate:
+/// Give it a function that returns either the tools, `fn() -> Vec<Tool>`, or
+/// a whole [`Server`], `fn() -> Server`; a plugin with tools only serves no
+/// resources, no prompts and no completions. The function runs once for
+/// every call the host makes (each in a fresh instance), so it should only
+/// build the lists. Use it once per plugin, at the top level of the crate:
 ///
 /// ```
 /// use moat_plugin_sdk::Tool;
@@ -98,26 +125,92 @@ pub fn call(tools: &[Tool], name: &str, arguments: &str) -> ToolResult {
 /// # struct Text { text: String }
 /// # fn main() {}
 /// ```
+///
+/// or, for a server with more than tools:
+///
+/// ```
+/// use moat_plugin_sdk::{Content, NoArguments, PromptMessage, Prompt, Server, Tool};
+///
+/// fn server() -> Server {
+///     Server::new()
+///         .tool(Tool::new("hello", "Say hello", |_: NoArguments| {
+///             Ok::<_, String>(Content::text("Hello!"))
+///         }))
+///         .prompt(Prompt::new("greet", "Greet the user", |_: NoArguments| {
+///             Ok::<_, String>(vec![PromptMessage::user("Say hello to me.")])
+///         }))
+/// }
+///
+/// moat_plugin_sdk::export!(server);
+/// # fn main() {}
+/// ```
 #[macro_export]
 macro_rules! export {
-    ($tools:path) => {
+    ($server:path) => {
         const _: () = {
             struct MoatPlugin;
 
+            fn __moat_server() -> $crate::Server {
+                $crate::Server::from($server())
+            }
+
             impl $crate::bindings::exports::moat::plugin::tools::Guest for MoatPlugin {
                 fn describe() -> ::std::vec::Vec<$crate::ToolDescription> {
-                    $crate::describe(&$tools())
+                    __moat_server().describe_tools()
                 }
 
                 fn call(
                     name: ::std::string::String,
                     arguments: ::std::string::String,
                 ) -> $crate::ToolResult {
-                    $crate::call(&$tools(), &name, &arguments)
+                    __moat_server().call_tool(&name, &arguments)
                 }
             }
 
-            $crate::__export_plugin_impl! { MoatPlugin with_types_in $crate::bindings }
+            impl $crate::bindings::exports::moat::plugin::resources::Guest for MoatPlugin {
+                fn list() -> ::std::vec::Vec<$crate::ResourceDescription> {
+                    __moat_server().list_resources()
+                }
+
+                fn templates() -> ::std::vec::Vec<$crate::TemplateDescription> {
+                    __moat_server().list_templates()
+                }
+
+                fn read(
+                    uri: ::std::string::String,
+                ) -> ::std::result::Result<
+                    ::std::vec::Vec<$crate::ResourceContents>,
+                    $crate::ReadError,
+                > {
+                    __moat_server().read_resource(&uri)
+                }
+            }
+
+            impl $crate::bindings::exports::moat::plugin::prompts::Guest for MoatPlugin {
+                fn list() -> ::std::vec::Vec<$crate::PromptDescription> {
+                    __moat_server().list_prompts()
+                }
+
+                fn get(
+                    name: ::std::string::String,
+                    arguments: ::std::string::String,
+                ) -> ::std::result::Result<$crate::PromptResult, ::std::string::String> {
+                    __moat_server().get_prompt(&name, &arguments)
+                }
+            }
+
+            impl $crate::bindings::exports::moat::plugin::completion::Guest for MoatPlugin {
+                fn complete(
+                    target: $crate::CompletionTarget,
+                    argument: ::std::string::String,
+                    value: ::std::string::String,
+                    context: ::std::string::String,
+                ) -> $crate::Completion {
+                    __moat_server().complete(&target, &argument, &value, &context)
+                }
+            }
+
+            $crate::__export_server_impl! { MoatPlugin with_types_in $crate::bindings }
         };
     };
 }

@@ -3,9 +3,82 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::{Content, ToolResult};
+use crate::{Content, ToolResult, schema};
+
+/// What a tool's function may return in its `Ok`, and what the tool's output
+/// schema then is:
+///
+/// - any `serde` type with a `JsonSchema` (a struct, a number, a `String`,
+///   a `serde_json::Value`...): the typed path. The value's JSON is the one
+///   text item; when the type's schema is an object (a struct), that schema
+///   is the tool's output schema and the JSON is also the structured
+///   content. A `String` this way is JSON text, quotes included: return
+///   [`Content::text`] for plain text.
+/// - [`Content`]: one item of explicit MCP content (text, image, audio,
+///   resource link, embedded resource), as is. The tool has no output
+///   schema.
+/// - [`ToolResult`]: the whole WIT result, as is: several content items
+///   (`ToolResult::from(vec![...])`), structured content beside explicit
+///   content, an error with images. The tool has no output schema unless
+///   given one with [`Tool::output_schema`](crate::Tool::output_schema), and
+///   then its `structured` must match it.
+///
+/// The trait is sealed: these are all the types that implement it.
+pub trait ToolOutput: sealed::Sealed {
+    /// The output schema a tool returning this type has, if any.
+    #[doc(hidden)]
+    fn output_schema() -> Option<Value>;
+
+    /// The result of a successful call that returned `self`. `structured`
+    /// says whether the tool has an output schema (derived or given).
+    #[doc(hidden)]
+    fn into_result(self, structured: bool) -> ToolResult;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl<T: Serialize + JsonSchema> sealed::Sealed for T {}
+
+impl<T: Serialize + JsonSchema> ToolOutput for T {
+    fn output_schema() -> Option<Value> {
+        let schema = schema::output::<T>();
+        schema::is_object(&schema).then_some(schema)
+    }
+
+    fn into_result(self, structured: bool) -> ToolResult {
+        success(&self, structured)
+    }
+}
+
+impl sealed::Sealed for Content {}
+
+impl ToolOutput for Content {
+    fn output_schema() -> Option<Value> {
+        None
+    }
+
+    fn into_result(self, _: bool) -> ToolResult {
+        ToolResult::from(vec![self])
+    }
+}
+
+impl sealed::Sealed for ToolResult {}
+
+impl ToolOutput for ToolResult {
+    fn output_schema() -> Option<Value> {
+        None
+    }
+
+    fn into_result(self, _: bool) -> ToolResult {
+        self
+    }
+}
 
 /// A tool failure with a message for the model, e.g. `division by zero`.
 ///
@@ -56,6 +129,18 @@ impl<E: std::error::Error> From<E> for ToolError {
     }
 }
 
+/// A successful result of these content items, with no structured content:
+/// `Ok(vec![Content::text("Here:"), Content::image(png, "image/png")].into())`.
+impl From<Vec<Content>> for ToolResult {
+    fn from(content: Vec<Content>) -> Self {
+        Self {
+            content,
+            structured: None,
+            is_error: false,
+        }
+    }
+}
+
 /// A failed call: `is-error` set and the message as the only text content.
 pub(crate) fn error(message: impl Into<String>) -> ToolResult {
     ToolResult {
@@ -88,8 +173,7 @@ pub(crate) fn success<T: Serialize>(output: &T, structured: bool) -> ToolResult 
 /// The largest integer an `f64` holds exactly.
 const EXACT_F64: f64 = 9_007_199_254_740_992.0;
 
-fn whole_floats_as_integers(value: &mut serde_json::Value) {
-    use serde_json::Value;
+fn whole_floats_as_integers(value: &mut Value) {
     match value {
         Value::Number(number) => {
             if let Some(float) = number.as_f64()

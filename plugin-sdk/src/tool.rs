@@ -3,13 +3,13 @@
 use std::fmt;
 
 use schemars::JsonSchema;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-use crate::{Annotations, ToolDescription, ToolResult, args, result, schema};
+use crate::{Annotations, ToolDescription, ToolOutput, ToolResult, args, result, schema};
 
 /// One tool of a plugin: a name, a description, and a function from a
-/// `serde` type to a `Result` of another.
+/// `serde` type to a `Result` of another, or of explicit content.
 ///
 /// ```
 /// use moat_plugin_sdk::{Tool, ToolError};
@@ -39,14 +39,56 @@ use crate::{Annotations, ToolDescription, ToolResult, args, result, schema};
 /// let result = tool.call(r#"{"word": "moat"}"#);
 /// assert_eq!(result.structured.as_deref(), Some(r#"{"letters":4}"#));
 /// ```
+///
+/// A tool that answers with MCP content rather than JSON returns
+/// [`Content`](crate::Content), or a [`ToolResult`] for several items; it has
+/// no output schema:
+///
+/// ```
+/// use moat_plugin_sdk::{Content, NoArguments, Tool, ToolResult};
+///
+/// let png: &[u8] = &[0x89, b'P', b'N', b'G' /* ... */];
+/// let pixel = Tool::new("pixel", "Show a pixel", move |_: NoArguments| {
+///     Ok::<_, String>(ToolResult::from(vec![
+///         Content::text("Here is a pixel:"),
+///         Content::image(png, "image/png"),
+///     ]))
+/// });
+/// assert_eq!(pixel.describe().output_schema, None);
+/// assert_eq!(pixel.call("{}").content.len(), 2);
+/// ```
 pub struct Tool {
     name: String,
     title: Option<String>,
     description: String,
     annotations: Annotations,
-    input_schema: fn() -> serde_json::Value,
-    output_schema: fn() -> serde_json::Value,
-    handler: Box<dyn Fn(&str) -> ToolResult>,
+    input_schema: Schema,
+    output_schema: Schema,
+    handler: Handler,
+}
+
+/// Runs the tool on its arguments (JSON text); the flag says whether the
+/// tool has an output schema, so the result must be structured.
+type Handler = Box<dyn Fn(&str, bool) -> ToolResult>;
+
+/// A schema derived from a Rust type when the host asks for it (only
+/// `describe` needs it), or given by the author as JSON.
+enum Schema {
+    Derived(fn() -> Option<Value>),
+    Given(Value),
+}
+
+impl Schema {
+    fn get(&self) -> Option<Value> {
+        match self {
+            Schema::Derived(derive) => derive(),
+            Schema::Given(schema) => Some(schema.clone()),
+        }
+    }
+}
+
+fn input_schema<In: JsonSchema>() -> Option<Value> {
+    Some(schema::input::<In>())
 }
 
 impl Tool {
@@ -58,12 +100,15 @@ impl Tool {
     ///   `schemars`, is the tool's input schema; doc comments on its fields
     ///   become descriptions the model reads. It must be a struct (or a map):
     ///   MCP requires the arguments to be a JSON object, and [`describe`]
-    ///   panics otherwise. A tool without arguments takes an empty struct,
-    ///   `struct NoArguments {}`.
-    /// - `Out` is the result. When its schema is a JSON object (a struct), it
-    ///   is the tool's output schema and each result carries the JSON as
-    ///   structured content as well as text; otherwise the tool has no output
-    ///   schema and the JSON is text only.
+    ///   panics otherwise. A tool without arguments takes
+    ///   [`NoArguments`](crate::NoArguments). To give the schema as JSON
+    ///   instead, see [`Tool::input_schema`].
+    /// - `Out` is the result: a `serde` type, or explicit content. See
+    ///   [`ToolOutput`] for each and the output schema it gives the tool. In
+    ///   short: when `Out` is a struct, its schema is the tool's output
+    ///   schema and each result carries the JSON as structured content as
+    ///   well as text; any other `serde` type is JSON text only; content is
+    ///   sent as it is.
     /// - An `Err(e)` becomes a result with `is-error` set and `e.to_string()`
     ///   as its text, for the model to read and act on. So do arguments that
     ///   do not decode into `In`.
@@ -76,17 +121,14 @@ impl Tool {
     ) -> Self
     where
         In: DeserializeOwned + JsonSchema,
-        Out: Serialize + JsonSchema,
+        Out: ToolOutput,
         E: fmt::Display,
         F: Fn(In) -> Result<Out, E> + 'static,
     {
-        let handler = move |arguments: &str| match args::decode::<In>(arguments) {
+        let handler = move |arguments: &str, structured: bool| match args::decode::<In>(arguments) {
             Err(message) => result::error(message),
             Ok(input) => match function(input) {
-                Ok(output) => {
-                    let structured = schema::is_object(&schema::output::<Out>());
-                    result::success(&output, structured)
-                }
+                Ok(output) => output.into_result(structured),
                 Err(err) => result::error(err.to_string()),
             },
         };
@@ -100,10 +142,34 @@ impl Tool {
                 idempotent: None,
                 open_world: None,
             },
-            input_schema: schema::input::<In>,
-            output_schema: schema::output::<Out>,
+            input_schema: Schema::Derived(input_schema::<In>),
+            output_schema: Schema::Derived(Out::output_schema),
             handler: Box::new(handler),
         }
+    }
+
+    /// Gives the tool this input schema, a JSON Schema of `"type":
+    /// "object"`, instead of the one derived from its argument type. The
+    /// host passes it to clients as it is (`$schema`, `$defs`, `allOf`,
+    /// `if`/`then`/`else` and all), so it suits a schema that a Rust type
+    /// cannot say; the function then usually takes a
+    /// `serde_json::Map<String, serde_json::Value>` and checks what it needs.
+    /// Arguments are not validated against it.
+    pub fn input_schema(mut self, schema: Value) -> Self {
+        self.input_schema = Schema::Given(schema);
+        self
+    }
+
+    /// Gives the tool this output schema, a JSON Schema of `"type":
+    /// "object"`, instead of the one its result type implies (see
+    /// [`ToolOutput`]). Every successful result must then carry structured
+    /// content matching it: a `serde` result does, as its JSON; a
+    /// [`ToolResult`] must set `structured`. A success without structured
+    /// content becomes an error result rather than break the schema's
+    /// promise.
+    pub fn output_schema(mut self, schema: Value) -> Self {
+        self.output_schema = Schema::Given(schema);
+        self
     }
 
     /// A human-readable name for clients to display, e.g. `Add`.
@@ -152,16 +218,25 @@ impl Tool {
     ///
     /// # Panics
     ///
-    /// If the input type's schema is not a JSON object (see [`Tool::new`]).
+    /// If the input schema is not a JSON object (see [`Tool::new`]), or an
+    /// output schema given with [`Tool::output_schema`] is not.
     pub fn describe(&self) -> ToolDescription {
-        let input = (self.input_schema)();
+        let input = self.input_schema.get().unwrap_or_default();
         assert!(
             schema::is_object(&input),
             "moat-plugin-sdk: the arguments of tool `{}` must be a struct (a JSON object), \
              but their schema is {input}",
             self.name
         );
-        let output = (self.output_schema)();
+        let output = self.output_schema.get();
+        if let Some(output) = &output {
+            assert!(
+                schema::is_object(output),
+                "moat-plugin-sdk: the output schema of tool `{}` must be a JSON object, \
+                 but it is {output}",
+                self.name
+            );
+        }
         let a = &self.annotations;
         let annotated = [a.read_only, a.destructive, a.idempotent, a.open_world]
             .iter()
@@ -171,7 +246,7 @@ impl Tool {
             title: self.title.clone(),
             description: self.description.clone(),
             input_schema: input.to_string(),
-            output_schema: schema::is_object(&output).then(|| output.to_string()),
+            output_schema: output.map(|output| output.to_string()),
             annotations: annotated.then_some(self.annotations),
         }
     }
@@ -179,7 +254,18 @@ impl Tool {
     /// Runs the tool on `arguments` (JSON text). Never panics on bad input:
     /// see [`Tool::new`] for what becomes an error result.
     pub fn call(&self, arguments: &str) -> ToolResult {
-        (self.handler)(arguments)
+        let structured = match &self.output_schema {
+            Schema::Given(_) => true,
+            Schema::Derived(derive) => derive().is_some(),
+        };
+        let result = (self.handler)(arguments, structured);
+        if structured && !result.is_error && result.structured.is_none() {
+            return result::error(format!(
+                "tool `{}` has an output schema but returned no structured content",
+                self.name
+            ));
+        }
+        result
     }
 }
 
@@ -196,7 +282,7 @@ impl fmt::Debug for Tool {
 
 #[cfg(test)]
 mod tests {
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
     use serde_json::{Value, json};
 
     use super::*;
@@ -335,5 +421,79 @@ mod tests {
         let result = divide().call(r#"{"x": 1}"#);
         assert!(result.is_error);
         assert_eq!(text(&result), "invalid arguments: missing field `y`");
+    }
+
+    #[test]
+    fn content_is_sent_as_is_without_output_schema() {
+        let hello = Tool::new("hello", "Say hello", |_: crate::NoArguments| {
+            Ok::<_, String>(Content::text("Hello"))
+        });
+        assert_eq!(hello.describe().output_schema, None);
+        let result = hello.call("{}");
+        assert_eq!(text(&result), "Hello");
+        assert_eq!((result.structured, result.is_error), (None, false));
+
+        let both = Tool::new("both", "Two items", |_: crate::NoArguments| {
+            Ok::<_, String>(ToolResult::from(vec![
+                Content::text("a"),
+                Content::audio([0u8], "audio/wav"),
+            ]))
+        });
+        assert_eq!(both.describe().output_schema, None);
+        assert_eq!(both.call("{}").content.len(), 2);
+    }
+
+    #[test]
+    fn given_input_schema_is_passed_through() {
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "properties": { "a": { "$ref": "#/$defs/a" } },
+            "$defs": { "a": { "$anchor": "aDef", "type": "string" } },
+            "additionalProperties": false
+        });
+        let raw = Tool::new(
+            "raw",
+            "Take anything",
+            |args: serde_json::Map<String, Value>| {
+                Ok::<_, String>(Content::text(format!("{} arguments", args.len())))
+            },
+        )
+        .input_schema(schema.clone());
+        let described: Value = serde_json::from_str(&raw.describe().input_schema).unwrap();
+        assert_eq!(described, schema);
+        assert_eq!(text(&raw.call(r#"{"a": "x"}"#)), "1 arguments");
+    }
+
+    #[test]
+    fn given_output_schema_needs_structured_content() {
+        let schema = json!({ "type": "object", "properties": { "n": { "type": "integer" } } });
+        let typed = Tool::new("typed", "A number", |_: crate::NoArguments| {
+            Ok::<_, String>(json!({ "n": 1 }))
+        })
+        .output_schema(schema.clone());
+        let described: Value =
+            serde_json::from_str(typed.describe().output_schema.as_deref().unwrap()).unwrap();
+        assert_eq!(described, schema);
+        assert_eq!(typed.call("{}").structured.as_deref(), Some(r#"{"n":1}"#));
+
+        let liar = Tool::new("liar", "Promises structure", |_: crate::NoArguments| {
+            Ok::<_, String>(Content::text("no structure"))
+        })
+        .output_schema(schema);
+        let result = liar.call("{}");
+        assert!(result.is_error);
+        assert_eq!(
+            text(&result),
+            "tool `liar` has an output schema but returned no structured content"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "the output schema of tool `odd` must be a JSON object")]
+    fn given_output_schema_must_be_an_object() {
+        Tool::new("odd", "Odd", |_: crate::NoArguments| Ok::<_, String>(1))
+            .output_schema(json!({ "type": "integer" }))
+            .describe();
     }
 }
