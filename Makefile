@@ -6,7 +6,7 @@ PLUGIN_DIR  := plugins/target/$(WASM_TARGET)/release
 SERVE_DIR   := target/plugins
 VENV        := target/venv
 
-.PHONY: serve build plugins wasm-target test lint test-rust test-python
+.PHONY: serve build plugins wasm-target test lint test-rust test-python test-conformance
 
 ## Build everything and serve the sample plugins over stdio.
 serve: build
@@ -27,8 +27,9 @@ plugins: wasm-target
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 
-## The whole suite: formatting, lints, Rust tests, Python client tests.
-test: lint test-rust test-python
+## The whole suite: formatting, lints, Rust tests, Python client tests, and
+## the official MCP conformance suite against `moat serve --http`.
+test: lint test-rust test-python test-conformance
 
 lint: wasm-target
 	cargo fmt --all -- --check
@@ -47,7 +48,17 @@ test-python: wasm-target $(VENV)/installed
 	cd tests/fixtures && cargo build --release
 	MOAT_BIN=$(CURDIR)/target/debug/moat MOAT_MATH_WASM=$(CURDIR)/$(PLUGIN_DIR)/math.wasm \
 		MOAT_HOSTILE_WASM=$(CURDIR)/tests/fixtures/target/wasm32-wasip2/release/hostile.wasm \
+		MOAT_EVERYTHING_WASM=$(CURDIR)/$(PLUGIN_DIR)/everything.wasm \
 		$(VENV)/bin/pytest tests/python
+
+# @modelcontextprotocol/conformance (pinned in tests/conformance/) with Node 22,
+# both installed by run.sh from the npm registry, against plugins/everything.
+test-conformance: wasm-target
+	cargo build -p moat
+	cd plugins && cargo build --release
+	mkdir -p target/conformance-plugins
+	cp $(PLUGIN_DIR)/everything.wasm target/conformance-plugins/
+	tests/conformance/run.sh $(CURDIR)/target/debug/moat $(CURDIR)/target/conformance-plugins
 
 # The Python MCP client, from PyPI, in a virtual environment of its own.
 $(VENV)/installed: tests/python/requirements.txt

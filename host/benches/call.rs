@@ -17,6 +17,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use moat::client::ClientLink;
 use moat::plugin::LoadedPlugin;
 use moat::runtime::Runtime;
 
@@ -201,7 +202,9 @@ async fn sequential(
         let mut latencies = Vec::with_capacity(calls);
         for _ in 0..calls {
             let start = Instant::now();
-            let result = plugin.call(&runtime, TOOL, ARGUMENTS.to_owned()).await;
+            let result = plugin
+                .call(&runtime, ClientLink::default(), TOOL, ARGUMENTS.to_owned())
+                .await;
             latencies.push(start.elapsed());
             check(result)?;
         }
@@ -223,7 +226,11 @@ async fn concurrent(
             let (runtime, plugin) = (runtime.clone(), plugin.clone());
             tokio::spawn(async move {
                 for _ in 0..calls {
-                    check(plugin.call(&runtime, TOOL, ARGUMENTS.to_owned()).await)?;
+                    check(
+                        plugin
+                            .call(&runtime, ClientLink::default(), TOOL, ARGUMENTS.to_owned())
+                            .await,
+                    )?;
                 }
                 anyhow::Ok(())
             })

@@ -149,6 +149,26 @@ pub enum CallError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The plugin asked a stateless client questions it has not answered:
+    /// the request ends with "input required", and runs again with the
+    /// answers.
+    #[error("plugin `{plugin}` needs the client's input")]
+    InputRequired {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// The questions and the answers so far.
+        input: crate::client::InputRequired,
+    },
+    /// The plugin asked the client for something it did not declare.
+    #[error(
+        "plugin `{plugin}` needs the client's `{capability}` capability, which this client did not declare"
+    )]
+    MissingCapability {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// e.g. `sampling`.
+        capability: &'static str,
+    },
 }
 
 fn humanize(limit: Duration) -> String {

@@ -86,7 +86,7 @@ pub async fn serve(
         .with_allowed_hosts(hosts.chain(options.allow_hosts))
         .with_allowed_origins(origins.chain(options.allow_origins));
     let mcp = StreamableHttpService::new(
-        move || Ok(server.clone()),
+        move || Ok(server.new_session()),
         Arc::new(LocalSessionManager::default()),
         config,
     );

@@ -5,9 +5,13 @@
 
 mod bindings;
 pub mod check;
+pub mod client;
 pub mod dev;
 pub mod error;
+mod exports;
 pub mod http;
+mod input;
+mod invoke;
 pub mod limits;
 pub mod loader;
 pub mod lock;
@@ -17,9 +21,12 @@ pub mod registry;
 pub mod runtime;
 pub mod sandbox;
 pub mod server;
+mod server_def;
 pub mod startup;
 mod state;
 pub mod stdio;
+pub mod subscriptions;
 mod tool_def;
 mod tool_result;
+mod uri_template;
 pub mod watcher;

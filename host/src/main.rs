@@ -8,9 +8,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use rmcp::ServiceExt as _;
-use rmcp::model::JsonObject;
+use rmcp::model::{CallToolResponse, JsonObject};
 use tracing_subscriber::EnvFilter;
 
+use moat::client::ClientLink;
 use moat::dev::DevCrate;
 use moat::http::HttpOptions;
 use moat::loader::Loader;
@@ -359,6 +360,18 @@ async fn list(dir: PathBuf, json: bool, cache: CompileCache) -> anyhow::Result<E
             let description = tool.description.as_deref().unwrap_or("");
             println!("  {:<16} {description}", tool.name);
         }
+        for resource in plugin.resources() {
+            let description = resource.description.as_deref().unwrap_or("");
+            println!("  resource {} {description}", resource.uri);
+        }
+        for template in plugin.templates() {
+            let description = template.description.as_deref().unwrap_or("");
+            println!("  template {} {description}", template.uri_template);
+        }
+        for prompt in plugin.prompts() {
+            let description = prompt.description.as_deref().unwrap_or("");
+            println!("  prompt   {} {description}", prompt.name);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -380,10 +393,16 @@ async fn call(
         serde_json::from_str(args).context("--args is not a JSON object")?;
     let (runtime, registry) = load(&dir, cache).await?;
     let server = MoatServer::new(runtime, registry, false);
-    let result = server
-        .call(tool, Some(&arguments))
+    // No client is connected to answer a plugin's questions: `ask` fails.
+    let response = server
+        .call(tool, Some(&arguments), ClientLink::default())
         .await
         .map_err(|error| anyhow::anyhow!(error.message))?;
+    let CallToolResponse::Complete(mut result) = response else {
+        anyhow::bail!("`{tool}` asked for the client's input, which `moat call` cannot give");
+    };
+    // A protocol-era marker, not part of the result a user reads.
+    result.result_type = None;
     println!("{}", serde_json::to_string_pretty(&result)?);
     Ok(if result.is_error == Some(true) {
         ExitCode::FAILURE

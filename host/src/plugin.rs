@@ -1,35 +1,45 @@
 //! One loaded plugin: its compiled component, ready to instantiate, its
-//! sandbox, and the tools it described when it loaded.
+//! sandbox, and the tools, resources and prompts it described when it loaded.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rmcp::model::Tool;
 use tokio::sync::Semaphore;
-use tokio::time::Instant;
-use wasmtime::component::Component;
-use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime::component::{Component, InstancePre};
 
+use crate::bindings::moat::plugin::server_types::{CompletionTarget, ReadError};
 use crate::bindings::moat::plugin::types::ToolResult;
-use crate::bindings::{Plugin, PluginPre};
+use crate::client::ClientLink;
 use crate::error::{CallError, LoadError};
+use crate::exports::Exports;
+use crate::invoke::{Op, Output};
 use crate::manifest::Manifest;
 use crate::runtime::Runtime;
 use crate::sandbox::Sandbox;
 use crate::state::CallState;
-use crate::{tool_def, tool_result};
+use crate::{server_def, tool_def, tool_result};
 
 /// A plugin ready to serve calls. Cheap to share: calls never lock it.
 pub struct LoadedPlugin {
     name: Arc<str>,
     path: PathBuf,
-    pre: PluginPre<CallState>,
+    pre: InstancePre<CallState>,
+    exports: Exports,
     sandbox: Sandbox,
     slots: Semaphore,
     /// The tools as served (with the manifest's prefix).
     tools: Vec<Tool>,
     /// The name the plugin itself gave each tool, in the order of `tools`.
     own_names: Vec<String>,
+    /// Each tool's output schema, compiled, in the order of `tools`.
+    output_checks: Vec<Option<jsonschema::Validator>>,
+    /// The resources it serves, as listed at load.
+    resources: Vec<rmcp::model::Resource>,
+    /// The resource templates it serves, as listed at load.
+    templates: Vec<rmcp::model::ResourceTemplate>,
+    /// The prompts it serves, as listed at load.
+    prompts: Vec<rmcp::model::Prompt>,
 }
 
 impl LoadedPlugin {
@@ -67,15 +77,20 @@ impl LoadedPlugin {
                 problem,
             }
         })?;
-        let pre = compile(runtime, &path).await?;
+        let (pre, exports) = compile(runtime, &path).await?;
         let mut plugin = Self {
             name,
             path,
             pre,
+            exports,
             slots: Semaphore::new(sandbox.limits().max_concurrency as usize),
             sandbox,
             tools: Vec::new(),
             own_names: Vec::new(),
+            output_checks: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            prompts: Vec::new(),
         };
         plugin
             .describe(runtime, manifest.tools.prefix.as_deref())
@@ -101,7 +116,6 @@ impl LoadedPlugin {
     /// The interfaces the component imports, e.g. `wasi:io/streams@0.2.6`.
     pub fn imports(&self, engine: &wasmtime::Engine) -> Vec<String> {
         self.pre
-            .instance_pre()
             .component()
             .component_type()
             .imports(engine)
@@ -114,70 +128,156 @@ impl LoadedPlugin {
         &self.tools
     }
 
+    /// The resources the plugin listed at load.
+    pub fn resources(&self) -> &[rmcp::model::Resource] {
+        &self.resources
+    }
+
+    /// The resource templates the plugin listed at load.
+    pub fn templates(&self) -> &[rmcp::model::ResourceTemplate] {
+        &self.templates
+    }
+
+    /// The prompts the plugin listed at load.
+    pub fn prompts(&self) -> &[rmcp::model::Prompt] {
+        &self.prompts
+    }
+
+    /// Whether the plugin completes arguments.
+    pub fn completes(&self) -> bool {
+        self.exports.completion.is_some()
+    }
+
     /// Runs the served tool `tool` with `arguments` (a JSON object as text)
-    /// in a fresh instance, under the plugin's limits.
+    /// in a fresh instance, under the plugin's limits, answering `client`.
     pub async fn call(
         &self,
         runtime: &Runtime,
+        client: ClientLink,
         tool: &str,
         arguments: String,
     ) -> Result<rmcp::model::CallToolResult, CallError> {
-        let own_name = self
-            .tools
-            .iter()
-            .position(|t| t.name == tool)
-            .map(|i| self.own_names[i].as_str())
-            .unwrap_or(tool);
-        let limits = self.sandbox.limits();
-        let deadline = Instant::now() + limits.timeout;
-        let _slot = tokio::time::timeout_at(deadline, self.slots.acquire())
-            .await
-            .map_err(|_| CallError::Busy {
-                plugin: self.name.clone(),
-                limit: limits.max_concurrency,
-                waited: limits.timeout,
-            })?
-            .expect("the semaphore is never closed");
-        let mut store = self.new_store(runtime, deadline)?;
-        let run = async {
-            let instance = self.instantiate(&mut store).await?;
-            instance
-                .moat_plugin_tools()
-                .call_call(&mut store, own_name, &arguments)
-                .await
+        let index = self.tools.iter().position(|t| t.name == tool);
+        let op = Op::Call {
+            tool: index.map_or(tool, |i| self.own_names[i].as_str()),
+            arguments,
         };
-        let outcome = tokio::time::timeout_at(deadline, run).await;
-        let result = self.finish(outcome, &store)?;
-        let size = result_size(&result);
-        if size > limits.max_output {
-            return Err(CallError::Output {
-                plugin: self.name.clone(),
-                size,
-                limit: limits.max_output,
-            });
+        let Output::Tool(result) = self.run(runtime, client, op).await? else {
+            unreachable!("a call answers a tool result");
+        };
+        self.check_size(result_size(&result))?;
+        let bad = |reason| CallError::BadResult {
+            plugin: self.name.clone(),
+            reason,
+        };
+        let result = tool_result::to_mcp(result).map_err(bad)?;
+        let check = index.and_then(|i| self.output_checks[i].as_ref());
+        if let Some(check) = check.filter(|_| result.is_error != Some(true)) {
+            let structured = result.structured_content.as_ref().ok_or_else(|| {
+                bad(format!(
+                    "`{tool}` declares an output schema but returned no structured content"
+                ))
+            })?;
+            check.validate(structured).map_err(|error| {
+                bad(format!(
+                    "the structured content of `{tool}` does not match its output schema: {error}"
+                ))
+            })?;
         }
-        tool_result::to_mcp(result).map_err(|reason| CallError::BadResult {
+        Ok(result)
+    }
+
+    /// Reads the resource at `uri`; `Ok(None)` if the plugin serves none there.
+    pub async fn read(
+        &self,
+        runtime: &Runtime,
+        client: ClientLink,
+        uri: &str,
+    ) -> Result<Option<Vec<rmcp::model::ResourceContents>>, CallError> {
+        let Output::Read(read) = self.run(runtime, client, Op::Read { uri }).await? else {
+            unreachable!("a read answers contents");
+        };
+        match read {
+            Ok(contents) => {
+                self.check_size(contents.iter().map(server_def::contents_size).sum())?;
+                Ok(Some(
+                    contents.into_iter().map(server_def::contents).collect(),
+                ))
+            }
+            Err(ReadError::NotFound) => Ok(None),
+            Err(ReadError::Failed(reason)) => Err(CallError::BadResult {
+                plugin: self.name.clone(),
+                reason: format!("reading {uri} failed: {reason}"),
+            }),
+        }
+    }
+
+    /// Fills in the prompt `name` with `arguments` (a JSON object of
+    /// strings); `Ok(Err(message))` when the plugin refuses the arguments.
+    pub async fn prompt(
+        &self,
+        runtime: &Runtime,
+        client: ClientLink,
+        name: &str,
+        arguments: String,
+    ) -> Result<Result<rmcp::model::GetPromptResult, String>, CallError> {
+        let op = Op::Prompt { name, arguments };
+        let Output::Prompt(prompt) = self.run(runtime, client, op).await? else {
+            unreachable!("a prompt request answers a prompt");
+        };
+        Ok(prompt.map(server_def::prompt_result))
+    }
+
+    /// Suggests values for `argument` of `target`; `context` is a JSON
+    /// object of the arguments already chosen.
+    pub(crate) async fn complete(
+        &self,
+        runtime: &Runtime,
+        client: ClientLink,
+        target: CompletionTarget,
+        argument: &str,
+        value: &str,
+        context: String,
+    ) -> Result<rmcp::model::CompletionInfo, CallError> {
+        let op = Op::Complete {
+            target,
+            argument,
+            value,
+            context,
+        };
+        let Output::Completion(completion) = self.run(runtime, client, op).await? else {
+            unreachable!("a completion request answers a completion");
+        };
+        server_def::completion(completion).map_err(|reason| CallError::BadResult {
             plugin: self.name.clone(),
             reason,
         })
     }
 
+    /// Whether a result of `size` bytes is within the plugin's `max_output`.
+    fn check_size(&self, size: usize) -> Result<(), CallError> {
+        let limit = self.sandbox.limits().max_output;
+        if size > limit {
+            return Err(CallError::Output {
+                plugin: self.name.clone(),
+                size,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    /// Asks the plugin, once, what it serves.
     async fn describe(&mut self, runtime: &Runtime, prefix: Option<&str>) -> Result<(), LoadError> {
-        let deadline = Instant::now() + self.sandbox.limits().timeout;
-        let described = async {
-            let mut store = self.new_store(runtime, deadline)?;
-            let run = async {
-                let instance = self.instantiate(&mut store).await?;
-                instance.moat_plugin_tools().call_describe(&mut store).await
-            };
-            let outcome = tokio::time::timeout_at(deadline, run).await;
-            self.finish(outcome, &store)
-        };
-        let described = described.await.map_err(|source| LoadError::Describe {
+        let described = self.run(runtime, ClientLink::default(), Op::Describe).await;
+        let Output::Described(described) = described.map_err(|source| LoadError::Describe {
             path: self.path.clone(),
             source,
-        })?;
-        for mut tool in described {
+        })?
+        else {
+            unreachable!("describing answers descriptions");
+        };
+        for mut tool in described.tools {
             let own_name = tool.name.clone();
             let bad = |problem| LoadError::BadTool {
                 path: self.path.clone(),
@@ -190,91 +290,63 @@ impl LoadedPlugin {
             if let Some(prefix) = prefix {
                 tool.name = format!("{prefix}_{}", tool.name);
             }
-            self.tools.push(tool_def::to_mcp(tool).map_err(bad)?);
+            let tool = tool_def::to_mcp(tool).map_err(bad)?;
+            let check = match &tool.output_schema {
+                Some(schema) => Some(
+                    jsonschema::validator_for(&serde_json::Value::Object((**schema).clone()))
+                        .map_err(|e| {
+                            bad(format!(
+                                "has an output schema that is not a valid JSON Schema: {e}"
+                            ))
+                        })?,
+                ),
+                None => None,
+            };
+            self.tools.push(tool);
             self.own_names.push(own_name);
+            self.output_checks.push(check);
         }
+        self.resources = described
+            .resources
+            .into_iter()
+            .map(server_def::resource)
+            .collect();
+        self.templates = described
+            .templates
+            .into_iter()
+            .map(server_def::template)
+            .collect();
+        self.prompts = described
+            .prompts
+            .into_iter()
+            .map(server_def::prompt)
+            .collect();
         Ok(())
     }
 
-    /// A fresh instance in `store`; a failure is marked as [`NotStarted`].
-    async fn instantiate(&self, store: &mut Store<CallState>) -> wasmtime::Result<Plugin> {
-        self.pre
-            .instantiate_async(store)
-            .await
-            .map_err(|error| wasmtime::Error::new(NotStarted(format!("{error:#}"))))
+    pub(crate) fn pre(&self) -> &InstancePre<CallState> {
+        &self.pre
     }
 
-    /// A store granting what the sandbox grants, with the memory limit and
-    /// the deadline set.
-    fn new_store(
-        &self,
-        runtime: &Runtime,
-        deadline: Instant,
-    ) -> Result<Store<CallState>, CallError> {
-        let state = CallState::new(self.name.clone(), &self.sandbox).map_err(|error| {
-            CallError::NotStarted {
-                plugin: self.name.clone(),
-                reason: format!("{error:#}"),
-            }
-        })?;
-        let mut store = Store::new(runtime.engine(), state);
-        store.limiter(|state| state.limiter());
-        // Check in at every epoch tick: trap once the deadline has passed,
-        // otherwise yield so that a long computation shares its thread.
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            Ok(if Instant::now() >= deadline {
-                UpdateDeadline::Interrupt
-            } else {
-                UpdateDeadline::Yield(1)
-            })
-        });
-        Ok(store)
+    pub(crate) fn exports(&self) -> &Exports {
+        &self.exports
     }
 
-    /// Logs what the plugin printed during a call that ran until it ended or
-    /// hit its deadline (`Err(Elapsed)`: the wall clock also stops a call
-    /// blocked in a host import), and names whatever went wrong.
-    fn finish<T>(
-        &self,
-        outcome: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
-        store: &Store<CallState>,
-    ) -> Result<T, CallError> {
-        let stderr = store.data().flush_output();
-        let limits = self.sandbox.limits();
-        let plugin = self.name.clone();
-        let timeout = || CallError::Timeout {
-            plugin: self.name.clone(),
-            limit: limits.timeout,
-        };
-        match outcome {
-            Err(_elapsed) => Err(timeout()),
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(match error.downcast_ref::<Trap>() {
-                Some(Trap::Interrupt) => timeout(),
-                _ if is_memory_limit(&error) => CallError::Memory {
-                    plugin,
-                    limit: limits.memory,
-                },
-                _ if let Some(NotStarted(reason)) = error.downcast_ref() => CallError::NotStarted {
-                    plugin,
-                    reason: reason.clone(),
-                },
-                _ => CallError::Trap {
-                    plugin,
-                    reason: match stderr {
-                        Some(said) => format!("{}; its stderr said: {said}", trap_reason(&error)),
-                        None => trap_reason(&error),
-                    },
-                },
-            }),
-        }
+    pub(crate) fn slots(&self) -> &Semaphore {
+        &self.slots
+    }
+
+    pub(crate) fn shared_name(&self) -> Arc<str> {
+        self.name.clone()
     }
 }
 
-/// Compiles the component at `path` (off the async threads) and checks it
-/// against the linker and the `plugin` world.
-async fn compile(runtime: &Runtime, path: &Path) -> Result<PluginPre<CallState>, LoadError> {
+/// Compiles the component at `path` (off the async threads), links it, and
+/// finds which interfaces it exports.
+async fn compile(
+    runtime: &Runtime,
+    path: &Path,
+) -> Result<(InstancePre<CallState>, Exports), LoadError> {
     let bytes = tokio::fs::read(path)
         .await
         .map_err(|source| LoadError::Read {
@@ -296,14 +368,16 @@ async fn compile(runtime: &Runtime, path: &Path) -> Result<PluginPre<CallState>,
             path: path.to_path_buf(),
             source,
         })?;
-    runtime
+    let contract = |source: anyhow::Error| LoadError::Contract {
+        path: path.to_path_buf(),
+        source,
+    };
+    let pre = runtime
         .linker()
         .instantiate_pre(&component)
-        .and_then(PluginPre::new)
-        .map_err(|source| LoadError::Contract {
-            path: path.to_path_buf(),
-            source: source.into(),
-        })
+        .map_err(|error| contract(error.into()))?;
+    let exports = Exports::find(&pre).map_err(contract)?;
+    Ok((pre, exports))
 }
 
 /// The bytes a result carries: text, binary data and structured JSON.
@@ -325,28 +399,6 @@ fn result_size(result: &ToolResult) -> usize {
     content + result.structured.as_ref().map_or(0, String::len)
 }
 
-/// The trap's own words, without wasmtime's backtrace.
-fn trap_reason(error: &wasmtime::Error) -> String {
-    match error.downcast_ref::<Trap>() {
-        Some(Trap::StackOverflow) => "it overflowed its stack (runaway recursion?)".into(),
-        Some(Trap::UnreachableCodeReached) => "it aborted (a panic, or `unreachable`)".into(),
-        // A Rust guest keeps its stack in linear memory: running off its end
-        // is an out-of-bounds access rather than a wasm stack overflow.
-        Some(Trap::MemoryOutOfBounds) => {
-            "it accessed memory out of bounds (a stack overflow from deep recursion, or a bug)"
-                .into()
-        }
-        Some(trap) => format!("it trapped: {trap}"),
-        None => format!("{error}"),
-    }
-}
-
-/// Instantiation failed: the pool is full, or the component's start-up
-/// (its initial memory, its start functions) broke a limit.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct NotStarted(String);
-
 /// Names the common ways a file is not a component, before the compiler
 /// gives a less readable answer.
 fn not_a_component(bytes: &[u8]) -> Option<&'static str> {
@@ -362,14 +414,4 @@ fn not_a_component(bytes: &[u8]) -> Option<&'static str> {
         );
     }
     None
-}
-
-/// `StoreLimits` with `trap_on_grow_failure` fails a grow past the limit
-/// with this message rather than a `Trap` code.
-fn is_memory_limit(error: &wasmtime::Error) -> bool {
-    error.chain().any(|cause| {
-        cause
-            .to_string()
-            .contains("forcing trap when growing memory")
-    })
 }

@@ -6,28 +6,37 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use arc_swap::ArcSwap;
-use rmcp::model::Tool;
+use rmcp::model::{Prompt, Resource, ResourceTemplate, Tool};
 
 use crate::error::LoadError;
 use crate::loader::Loader;
 use crate::plugin::LoadedPlugin;
+use crate::uri_template;
 
-/// The plugins being served and an index from tool name to plugin.
+/// The plugins being served, and indexes from each tool name, resource URI
+/// and prompt name to the plugin serving it.
 #[derive(Default)]
 pub struct Registry {
     plugins: Vec<Arc<LoadedPlugin>>,
     routes: HashMap<String, Arc<LoadedPlugin>>,
     tools: Vec<Tool>,
+    resource_routes: HashMap<String, Arc<LoadedPlugin>>,
+    resources: Vec<Resource>,
+    templates: Vec<(ResourceTemplate, Arc<LoadedPlugin>)>,
+    prompt_routes: HashMap<String, Arc<LoadedPlugin>>,
+    prompts: Vec<Prompt>,
 }
 
-/// A tool that was not served because an earlier plugin already serves one
-/// of that name. No plugin can shadow another's tool.
+/// A tool, resource or prompt that was not served because an earlier plugin
+/// already serves one of that name. No plugin can shadow another's.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "tool `{tool}` of plugin `{plugin}` is not served: plugin `{owner}` already serves a tool of that name"
+    "{kind} `{tool}` of plugin `{plugin}` is not served: plugin `{owner}` already serves a {kind} of that name"
 )]
 pub struct Collision {
-    /// The contested tool name.
+    /// `tool`, `resource` or `prompt`.
+    pub kind: &'static str,
+    /// The contested name (a resource's URI).
     pub tool: String,
     /// The plugin whose tool was refused.
     pub plugin: String,
@@ -62,23 +71,95 @@ impl Registry {
         let mut registry = Self::default();
         let mut collisions = Vec::new();
         for plugin in plugins {
-            for tool in plugin.tools() {
-                if let Some(owner) = registry.routes.get(tool.name.as_ref()) {
+            let mut claim = |kind, routes: &mut HashMap<String, Arc<LoadedPlugin>>, name: &str| {
+                if let Some(owner) = routes.get(name) {
                     collisions.push(Collision {
-                        tool: tool.name.to_string(),
+                        kind,
+                        tool: name.to_owned(),
                         plugin: plugin.name().to_owned(),
                         owner: owner.name().to_owned(),
                     });
-                    continue;
+                    return false;
                 }
-                registry
-                    .routes
-                    .insert(tool.name.to_string(), plugin.clone());
-                registry.tools.push(tool.clone());
+                routes.insert(name.to_owned(), plugin.clone());
+                true
+            };
+            for tool in plugin.tools() {
+                if claim("tool", &mut registry.routes, &tool.name) {
+                    registry.tools.push(tool.clone());
+                }
+            }
+            for resource in plugin.resources() {
+                if claim("resource", &mut registry.resource_routes, &resource.uri) {
+                    registry.resources.push(resource.clone());
+                }
+            }
+            for prompt in plugin.prompts() {
+                if claim("prompt", &mut registry.prompt_routes, &prompt.name) {
+                    registry.prompts.push(prompt.clone());
+                }
+            }
+            for template in plugin.templates() {
+                registry.templates.push((template.clone(), plugin.clone()));
             }
             registry.plugins.push(plugin);
         }
         (registry, collisions)
+    }
+
+    /// Every resource served, in load order.
+    pub fn resources(&self) -> &[Resource] {
+        &self.resources
+    }
+
+    /// Every resource template served, in load order.
+    pub fn templates(&self) -> impl Iterator<Item = &ResourceTemplate> {
+        self.templates.iter().map(|(template, _)| template)
+    }
+
+    /// Every prompt served, in load order.
+    pub fn prompts(&self) -> &[Prompt] {
+        &self.prompts
+    }
+
+    /// The plugin serving the prompt `name`, if any.
+    pub fn prompt_route(&self, name: &str) -> Option<&Arc<LoadedPlugin>> {
+        self.prompt_routes.get(name)
+    }
+
+    /// The plugins that may serve `uri`: the one listing it, else those with
+    /// a template that matches it, in load order.
+    pub fn resource_routes(&self, uri: &str) -> Vec<&Arc<LoadedPlugin>> {
+        if let Some(plugin) = self.resource_routes.get(uri) {
+            return vec![plugin];
+        }
+        self.templates
+            .iter()
+            .filter(|(template, _)| uri_template::matches(&template.uri_template, uri))
+            .map(|(_, plugin)| plugin)
+            .collect()
+    }
+
+    /// The plugin serving the resource template `uri_template`, if any.
+    pub fn template_route(&self, uri_template: &str) -> Option<&Arc<LoadedPlugin>> {
+        let mut owners = self.templates.iter();
+        let owner = owners.find(|(template, _)| template.uri_template == uri_template);
+        owner.map(|(_, plugin)| plugin)
+    }
+
+    /// Whether any plugin serves resources, templates or prompts, or
+    /// completes arguments.
+    pub fn serves(&self) -> Serves {
+        Serves {
+            resources: !self.resources.is_empty() || !self.templates.is_empty(),
+            prompts: !self.prompts.is_empty(),
+            // Every SDK plugin exports `completion`, most with nothing to
+            // complete: only prompts and templates have arguments.
+            completion: self
+                .plugins
+                .iter()
+                .any(|p| p.completes() && (!p.prompts().is_empty() || !p.templates().is_empty())),
+        }
     }
 
     /// Every tool served, in load order.
@@ -133,6 +214,17 @@ impl Registry {
     }
 }
 
+/// Which kinds of things beyond tools a registry serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Serves {
+    /// Resources or resource templates.
+    pub resources: bool,
+    /// Prompts.
+    pub prompts: bool,
+    /// Argument completion.
+    pub completion: bool,
+}
+
 /// The `*.wasm` files directly inside `dir`, sorted by name.
 pub(crate) fn wasm_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir)
@@ -170,6 +262,10 @@ impl LiveRegistry {
     /// Replaces the snapshot; returns whether the served tool list changed.
     pub fn replace(&self, registry: Registry) -> bool {
         let old = self.0.swap(Arc::new(registry));
-        old.tools() != self.0.load().tools()
+        let new = self.0.load();
+        old.tools() != new.tools()
+            || old.resources() != new.resources()
+            || old.prompts() != new.prompts()
+            || !old.templates().eq(new.templates())
     }
 }

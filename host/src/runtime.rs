@@ -9,7 +9,7 @@ use wasmtime::{
     PoolingAllocationConfig,
 };
 
-use crate::bindings::Plugin;
+use crate::bindings::Server;
 use crate::limits::{self, EPOCH_TICK};
 use crate::state::CallState;
 
@@ -79,7 +79,7 @@ impl Runtime {
             .context("cannot link WASI into the plugin linker")?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
             .context("cannot link WASI HTTP into the plugin linker")?;
-        Plugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+        Server::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .context("cannot link the moat host interface")?;
         Ok(Self { engine, linker })
     }

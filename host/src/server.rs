@@ -1,49 +1,98 @@
 //! The MCP server: rmcp handles the protocol and calls into the registry.
 
+// rmcp marks logging deprecated (SEP-2577), yet it is part of the 2025-11-25
+// protocol and opt-in on 2026-07-28.
+#![allow(deprecated)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, JsonObject,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, DiscoverResult,
+    ErrorCode, GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    Reference, ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
+    Tool, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde_json::json;
 
+use crate::bindings::moat::plugin::server_types::CompletionTarget;
+use crate::client::ClientLink;
+use crate::error::CallError;
+use crate::input::{Answers, Retry};
 use crate::registry::LiveRegistry;
 use crate::runtime::Runtime;
+use crate::subscriptions::Subscriptions;
 use crate::tool_result;
 
-/// Serves the tools of a [`LiveRegistry`] to one or many MCP clients.
+/// Serves the plugins of a [`LiveRegistry`] to one or many MCP clients.
 #[derive(Clone)]
 pub struct MoatServer {
     runtime: Runtime,
     registry: LiveRegistry,
-    /// Whether the tool list can change while serving (`--watch`).
+    /// Whether the lists can change while serving (`--watch`).
     list_changes: bool,
-    /// Connected clients, told when the tool list changes.
+    /// Connected clients, told when the lists change.
     peers: Arc<Mutex<Vec<Peer<RoleServer>>>>,
+    /// Who wants to hear that a resource changed.
+    subscriptions: Subscriptions,
+    /// Seals the answers a stateless client must carry between rounds.
+    retry: Retry,
+    /// This session's own state (each HTTP session has its own).
+    session: Arc<Session>,
 }
+
+/// What one session has said about itself.
+#[derive(Default)]
+struct Session {
+    id: u64,
+    /// The level `logging/setLevel` asked for; `None`: no log messages.
+    log_level: Mutex<Option<rmcp::model::LoggingLevel>>,
+}
+
+/// Numbers sessions, to tell their subscriptions apart.
+static SESSIONS: AtomicU64 = AtomicU64::new(1);
 
 impl MoatServer {
     /// A server for `registry`, running calls on `runtime`. With
-    /// `list_changes`, it advertises `tools.listChanged` and
-    /// [`Self::tools_changed`] notifies its clients.
+    /// `list_changes`, it advertises `listChanged` and [`Self::tools_changed`]
+    /// notifies its clients.
     pub fn new(runtime: Runtime, registry: LiveRegistry, list_changes: bool) -> Self {
         Self {
             runtime,
             registry,
             list_changes,
             peers: Arc::default(),
+            subscriptions: Subscriptions::default(),
+            retry: Retry::new(),
+            session: Arc::default(),
         }
     }
 
-    /// Runs one tool call. An unknown tool is a protocol error; everything
-    /// that goes wrong inside the plugin is a tool result with `isError`.
+    /// The same server for a new session, with state of its own.
+    pub fn new_session(&self) -> Self {
+        let session = Session {
+            id: SESSIONS.fetch_add(1, Ordering::Relaxed),
+            log_level: Mutex::default(),
+        };
+        Self {
+            session: Arc::new(session),
+            ..self.clone()
+        }
+    }
+
+    /// Runs one tool call for `client`. An unknown tool is a protocol error;
+    /// everything that goes wrong inside the plugin is a tool result with
+    /// `isError`.
     pub async fn call(
         &self,
         name: &str,
         arguments: Option<&JsonObject>,
-    ) -> Result<CallToolResult, ErrorData> {
+        client: ClientLink,
+    ) -> Result<CallToolResponse, ErrorData> {
         let registry = self.registry.current();
         let plugin = registry
             .route(name)
@@ -53,15 +102,21 @@ impl MoatServer {
                 .map_err(|e| ErrorData::invalid_params(format!("bad arguments: {e}"), None))?,
             None => "{}".to_owned(),
         };
-        let outcome = plugin.call(&self.runtime, name, arguments).await;
-        Ok(outcome.unwrap_or_else(|error| {
-            tracing::warn!(tool = name, "{error}");
-            tool_result::error(error.to_string())
-        }))
+        let stateless = client.stateless;
+        match plugin.call(&self.runtime, client, name, arguments).await {
+            Ok(result) => Ok(result.into()),
+            Err(error) => match self.input_or_error(error, stateless)? {
+                Answer::Input(input) => Ok(input.into()),
+                Answer::Failed(error) => {
+                    tracing::warn!(tool = name, "{error}");
+                    Ok(tool_result::error(error.to_string()).into())
+                }
+            },
+        }
     }
 
-    /// Sends `notifications/tools/list_changed` to every connected client,
-    /// forgetting the ones that have gone.
+    /// Sends `notifications/tools/list_changed` (and the resource and
+    /// prompt ones) to every connected client, forgetting those gone.
     pub async fn tools_changed(&self) {
         let peers = {
             let mut peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
@@ -69,23 +124,128 @@ impl MoatServer {
             peers.clone()
         };
         for peer in peers {
-            if let Err(error) = peer.notify_tool_list_changed().await {
-                tracing::debug!("a client missed a tool list change: {error}");
+            let sent = async {
+                peer.notify_tool_list_changed().await?;
+                peer.notify_resource_list_changed().await?;
+                peer.notify_prompt_list_changed().await
+            };
+            if let Err(error) = sent.await {
+                tracing::debug!("a client missed a list change: {error}");
             }
         }
     }
+
+    /// Who `context`'s request comes from, and what the plugin may send it.
+    fn link(
+        &self,
+        context: &RequestContext<RoleServer>,
+        retry: Option<Answers>,
+    ) -> Result<ClientLink, ErrorData> {
+        let stateless = context
+            .protocol_version()
+            .is_some_and(|version| !version.has_initialize());
+        let log_level = if stateless {
+            context.meta.log_level()
+        } else {
+            *self
+                .session
+                .log_level
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+        };
+        Ok(ClientLink {
+            peer: Some(context.peer.clone()),
+            stateless,
+            capabilities: context.client_capabilities().unwrap_or_default(),
+            progress_token: context.meta.get_progress_token(),
+            log_level,
+            answers: retry.map(|answers| answers.0).unwrap_or_default(),
+            subscriptions: Some(self.subscriptions.clone()),
+        })
+    }
+
+    /// What a failed run becomes: "input required" for a stateless client
+    /// the plugin has questions for, a protocol error for a capability the
+    /// client lacks on a stateless request, otherwise the failure itself.
+    fn input_or_error(&self, error: CallError, stateless: bool) -> Result<Answer, ErrorData> {
+        match error {
+            CallError::InputRequired { input, .. } => Ok(Answer::Input(self.retry.ask(input)?)),
+            CallError::MissingCapability { capability, .. } if stateless => Err(ErrorData::new(
+                ErrorCode(-32021),
+                format!(
+                    "this request needs the client's `{capability}` capability, which it did not declare"
+                ),
+                Some(json!({"requiredCapabilities": {capability: {}}})),
+            )),
+            error => Ok(Answer::Failed(error)),
+        }
+    }
+
+    fn capabilities(&self) -> ServerCapabilities {
+        let serves = self.registry.current().serves();
+        let mut capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_logging()
+            .build();
+        let maybe = |served: bool| served || self.list_changes;
+        if maybe(serves.resources) {
+            let mut resources = rmcp::model::ResourcesCapability::default();
+            resources.subscribe = Some(true);
+            resources.list_changed = self.list_changes.then_some(true);
+            capabilities.resources = Some(resources);
+        }
+        if maybe(serves.prompts) {
+            let mut prompts = rmcp::model::PromptsCapability::default();
+            prompts.list_changed = self.list_changes.then_some(true);
+            capabilities.prompts = Some(prompts);
+        }
+        if maybe(serves.completion) {
+            capabilities.completions = Some(JsonObject::new());
+        }
+        if let Some(tools) = &mut capabilities.tools {
+            tools.list_changed = self.list_changes.then_some(true);
+        }
+        capabilities
+    }
+}
+
+/// How a run that did not complete is answered.
+enum Answer {
+    /// The client must answer the plugin's questions and retry.
+    Input(rmcp::model::InputRequiredResult),
+    /// The run failed.
+    Failed(CallError),
 }
 
 impl ServerHandler for MoatServer {
     fn get_info(&self) -> ServerConfig {
-        let tools = ServerCapabilities::builder().enable_tools();
-        let capabilities = if self.list_changes {
-            tools.enable_tool_list_changed().build()
-        } else {
-            tools.build()
-        };
-        ServerConfig::new(capabilities)
+        ServerConfig::new(self.capabilities())
             .with_server_info(Implementation::new("moat", env!("CARGO_PKG_VERSION")))
+    }
+
+    /// On 2026-07-28, changes reach clients only through
+    /// `subscriptions/listen`, which moat does not offer yet: advertise no
+    /// `listChanged` and no `subscribe` there.
+    async fn discover(
+        &self,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<DiscoverResult, ErrorData> {
+        let mut info = self.get_info();
+        let capabilities = &mut info.capabilities;
+        if let Some(tools) = &mut capabilities.tools {
+            tools.list_changed = None;
+        }
+        if let Some(resources) = &mut capabilities.resources {
+            resources.subscribe = None;
+            resources.list_changed = None;
+        }
+        if let Some(prompts) = &mut capabilities.prompts {
+            prompts.list_changed = None;
+        }
+        Ok(DiscoverResult::from_server_info(
+            self.supported_protocol_versions().into_owned(),
+            info,
+        ))
     }
 
     async fn list_tools(
@@ -107,23 +267,16 @@ impl ServerHandler for MoatServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let retry = self
+            .retry
+            .open(request.input_responses, request.request_state.as_deref())?;
+        let client = self.link(&context, retry)?;
         tokio::select! {
-            result = self.call(&request.name, request.arguments.as_ref()) => result.map(Into::into),
+            result = self.call(&request.name, request.arguments.as_ref(), client) => result,
             () = context.ct.cancelled() => {
                 tracing::info!(tool = %request.name, "the client cancelled the call; stopped it");
                 Err(ErrorData::internal_error("the call was cancelled", None))
             }
-        }
-    }
-
-    /// With `--watch`, remembers each client that completes the handshake,
-    /// on any transport, to tell it when the tool list changes (and forgets
-    /// those that have gone, so that HTTP sessions do not pile up).
-    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        if self.list_changes {
-            let mut peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
-            peers.retain(|peer| !peer.is_transport_closed());
-            peers.push(context.peer);
         }
     }
 
@@ -135,5 +288,185 @@ impl ServerHandler for MoatServer {
             .iter()
             .find(|tool| tool.name == name)
             .cloned()
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(
+            self.registry.current().resources().to_vec(),
+        ))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            self.registry.current().templates().cloned().collect(),
+        ))
+    }
+
+    /// Asks the plugin listing `uri`, or each whose template matches it,
+    /// until one has it; none: `-32602` naming the URI (SEP-2164).
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let retry = self
+            .retry
+            .open(request.input_responses, request.request_state.as_deref())?;
+        let registry = self.registry.current();
+        for plugin in registry.resource_routes(&request.uri) {
+            let client = self.link(&context, retry.clone())?;
+            let stateless = client.stateless;
+            match plugin.read(&self.runtime, client, &request.uri).await {
+                Ok(Some(contents)) => return Ok(ReadResourceResult::new(contents).into()),
+                Ok(None) => continue,
+                Err(error) => {
+                    return match self.input_or_error(error, stateless)? {
+                        Answer::Input(input) => Ok(input.into()),
+                        Answer::Failed(error) => {
+                            Err(ErrorData::internal_error(error.to_string(), None))
+                        }
+                    };
+                }
+            }
+        }
+        Err(ErrorData::invalid_params(
+            format!("no resource at {}", request.uri),
+            Some(json!({"uri": request.uri})),
+        ))
+    }
+
+    #[allow(deprecated)] // resources/subscribe is part of 2025-11-25
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.subscriptions
+            .subscribe(self.session.id, request.uri, context.peer);
+        Ok(())
+    }
+
+    #[allow(deprecated)] // resources/unsubscribe is part of 2025-11-25
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.subscriptions
+            .unsubscribe(self.session.id, &request.uri);
+        Ok(())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(
+            self.registry.current().prompts().to_vec(),
+        ))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let retry = self
+            .retry
+            .open(request.input_responses, request.request_state.as_deref())?;
+        let registry = self.registry.current();
+        let plugin = registry.prompt_route(&request.name).ok_or_else(|| {
+            ErrorData::invalid_params(format!("Unknown prompt: {}", request.name), None)
+        })?;
+        let arguments = serde_json::to_string(&request.arguments.unwrap_or_default())
+            .map_err(|e| ErrorData::invalid_params(format!("bad arguments: {e}"), None))?;
+        let client = self.link(&context, retry)?;
+        let stateless = client.stateless;
+        match plugin
+            .prompt(&self.runtime, client, &request.name, arguments)
+            .await
+        {
+            Ok(Ok(result)) => Ok(result.into()),
+            Ok(Err(refused)) => Err(ErrorData::invalid_params(refused, None)),
+            Err(error) => match self.input_or_error(error, stateless)? {
+                Answer::Input(input) => Ok(input.into()),
+                Answer::Failed(error) => Err(ErrorData::internal_error(error.to_string(), None)),
+            },
+        }
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let registry = self.registry.current();
+        let (plugin, target) = match &request.r#ref {
+            Reference::Prompt(prompt) => (
+                registry.prompt_route(&prompt.name),
+                CompletionTarget::Prompt(prompt.name.clone()),
+            ),
+            Reference::Resource(resource) => (
+                registry.template_route(&resource.uri),
+                CompletionTarget::ResourceTemplate(resource.uri.clone()),
+            ),
+            _ => return Ok(CompleteResult::default()),
+        };
+        let Some(plugin) = plugin.filter(|plugin| plugin.completes()) else {
+            return Ok(CompleteResult::default());
+        };
+        let chosen = request
+            .context
+            .and_then(|c| c.arguments)
+            .unwrap_or_default();
+        let chosen = serde_json::to_string(&chosen)
+            .map_err(|e| ErrorData::invalid_params(format!("bad context: {e}"), None))?;
+        let client = self.link(&context, None)?;
+        let argument = &request.argument;
+        plugin
+            .complete(
+                &self.runtime,
+                client,
+                target,
+                &argument.name,
+                &argument.value,
+                chosen,
+            )
+            .await
+            .map(CompleteResult::new)
+            .map_err(|error| ErrorData::internal_error(error.to_string(), None))
+    }
+
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        *self
+            .session
+            .log_level
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(request.level);
+        Ok(())
+    }
+
+    /// With `--watch`, remembers each client that completes the handshake,
+    /// on any transport, to tell it when the lists change (and forgets
+    /// those that have gone, so that HTTP sessions do not pile up).
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        if self.list_changes {
+            let mut peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
+            peers.retain(|peer| !peer.is_transport_closed());
+            peers.push(context.peer);
+        }
     }
 }

@@ -18,11 +18,20 @@ pub async fn load(dir: &Path, loader: &Loader) -> anyhow::Result<LiveRegistry> {
     }
     for plugin in registry.plugins() {
         let tools: Vec<&str> = registry.served_by(plugin).collect();
+        let mut served = tools.join(", ");
+        let extra = [
+            ("resource", plugin.resources().len()),
+            ("resource template", plugin.templates().len()),
+            ("prompt", plugin.prompts().len()),
+        ];
+        for (kind, count) in extra.into_iter().filter(|(_, count)| *count > 0) {
+            let plural = if count == 1 { "" } else { "s" };
+            served.push_str(&format!("; {count} {kind}{plural}"));
+        }
         tracing::info!(
-            "plugin `{}` ({}): {}",
+            "plugin `{}` ({}): {served}",
             plugin.name(),
             plugin.path().display(),
-            tools.join(", ")
         );
     }
     if registry.plugins().is_empty() {

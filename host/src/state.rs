@@ -8,7 +8,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::bindings::moat::plugin::host::{self, Level};
-use crate::bindings::moat::plugin::types;
+use crate::bindings::moat::plugin::{server_types, types};
+use crate::client::ClientLink;
 use crate::limits::CAPTURED_OUTPUT;
 use crate::sandbox::output::Captured;
 use crate::sandbox::{HttpHooks, Sandbox};
@@ -25,11 +26,13 @@ pub struct CallState {
     log_message: usize,
     stdout: Captured,
     stderr: Captured,
+    client: ClientLink,
 }
 
 impl CallState {
-    /// A state for one call of `plugin`, granted what `sandbox` grants.
-    pub fn new(plugin: Arc<str>, sandbox: &Sandbox) -> wasmtime::Result<Self> {
+    /// A state for one call of `plugin`, granted what `sandbox` grants,
+    /// answering `client`.
+    pub fn new(plugin: Arc<str>, sandbox: &Sandbox, client: ClientLink) -> wasmtime::Result<Self> {
         let stdout = Captured::new(CAPTURED_OUTPUT);
         let stderr = Captured::new(CAPTURED_OUTPUT);
         Ok(Self {
@@ -45,7 +48,13 @@ impl CallState {
             log_message: sandbox.limits().log_message,
             stdout,
             stderr,
+            client,
         })
+    }
+
+    /// The client this call answers.
+    pub fn client(&self) -> &ClientLink {
+        &self.client
     }
 
     /// The resource limiter wasmtime consults when memory or tables grow.
@@ -108,11 +117,12 @@ impl WasiHttpView for CallState {
     }
 }
 
-/// The shared types interface has no functions.
+/// The shared types interfaces have no functions.
 impl types::Host for CallState {}
+impl server_types::Host for CallState {}
 
 impl host::Host for CallState {
-    fn log(&mut self, level: Level, mut message: String) -> wasmtime::Result<()> {
+    async fn log(&mut self, level: Level, mut message: String) -> wasmtime::Result<()> {
         if message.len() > self.log_message {
             let cut = message.floor_char_boundary(self.log_message);
             message.truncate(cut);
@@ -127,6 +137,7 @@ impl host::Host for CallState {
                 tracing::error!(plugin, "{message}")
             }
         }
+        self.client.log(plugin, level, &message).await;
         Ok(())
     }
 }

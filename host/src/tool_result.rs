@@ -27,7 +27,8 @@ pub fn error(message: impl Into<String>) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
 }
 
-fn content(item: types::Content) -> ContentBlock {
+/// One content item as MCP's.
+pub(crate) fn content(item: types::Content) -> ContentBlock {
     match item {
         types::Content::Text(text) => ContentBlock::text(text),
         types::Content::Image(blob) => {

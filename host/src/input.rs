@@ -1,0 +1,88 @@
+//! Input on the stateless (2026-07-28) wire: a plugin's questions become an
+//! "input required" result, and the client's retry carries the answers.
+//!
+//! The answers gathered over earlier rounds travel in `requestState`, sealed
+//! with an HMAC under a key drawn at start: a client cannot forge or alter
+//! them (a tampered state is refused with `-32602`), and the host keeps
+//! nothing between rounds. The key lives only in this process, so a retry
+//! must reach the same process (replicas behind a load balancer need
+//! session affinity for multi-round questions).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rmcp::ErrorData;
+use rmcp::model::{InputRequest, InputRequests, InputRequiredResult, RequestStateCodec};
+use serde_json::{Value, json};
+
+use crate::client::InputRequired;
+
+/// Seals and opens the answers carried between rounds.
+#[derive(Clone)]
+pub struct Retry(Arc<RequestStateCodec>);
+
+/// The answers a retried request carries, by question key.
+#[derive(Clone, Default)]
+pub struct Answers(pub BTreeMap<String, Value>);
+
+impl Retry {
+    /// A codec with a fresh random key.
+    pub fn new() -> Self {
+        let mut key = [0u8; 32];
+        getrandom::getrandom(&mut key).expect("the operating system provides random bytes");
+        let codec =
+            RequestStateCodec::try_new(key.to_vec()).expect("32 bytes is a long enough key");
+        Self(Arc::new(codec))
+    }
+
+    /// The answers of a request: those sealed in `state` by an earlier round,
+    /// then `responses`. A response that is not a JSON object (no MCP result
+    /// is anything else) counts as unanswered.
+    pub fn open(
+        &self,
+        responses: Option<BTreeMap<String, Value>>,
+        state: Option<&str>,
+    ) -> Result<Option<Answers>, ErrorData> {
+        if responses.is_none() && state.is_none() {
+            return Ok(None);
+        }
+        let mut answers: BTreeMap<String, Value> = match state {
+            Some(state) => self.0.open_json(state).map_err(|_| {
+                ErrorData::invalid_params(
+                    "requestState is not one this server issued, or was altered",
+                    None,
+                )
+            })?,
+            None => BTreeMap::new(),
+        };
+        let fresh = responses.unwrap_or_default().into_iter();
+        answers.extend(fresh.filter(|(_, answer)| answer.is_object()));
+        Ok(Some(Answers(answers)))
+    }
+
+    /// The "input required" result asking the plugin's unanswered questions,
+    /// carrying the answers so far.
+    pub fn ask(&self, input: InputRequired) -> Result<InputRequiredResult, ErrorData> {
+        let mut requests = InputRequests::new();
+        for (key, method, params) in input.questions {
+            if input.answers.contains_key(&key) {
+                continue;
+            }
+            let request: InputRequest = serde_json::from_value(
+                json!({"method": method, "params": params}),
+            )
+            .map_err(|error| {
+                ErrorData::internal_error(
+                    format!("the plugin asked `{key}` with an invalid `{method}` request: {error}"),
+                    None,
+                )
+            })?;
+            requests.insert(key, request);
+        }
+        let state = self
+            .0
+            .seal_json(&input.answers)
+            .map_err(|error| ErrorData::internal_error(error.to_string(), None))?;
+        Ok(InputRequiredResult::new(Some(requests), Some(state)))
+    }
+}

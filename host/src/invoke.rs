@@ -1,0 +1,277 @@
+//! Running one request in a fresh instance of a plugin: the store, the
+//! deadline, the concurrency slot, and what each way of failing becomes.
+
+use tokio::time::Instant;
+use wasmtime::component::Instance;
+use wasmtime::{Store, Trap, UpdateDeadline};
+
+use crate::bindings::moat::plugin::server_types::{
+    Completion, CompletionTarget, Prompt, PromptResult, ReadError, Resource, ResourceContents,
+    ResourceTemplate,
+};
+use crate::bindings::moat::plugin::types::{self, ToolResult};
+use crate::client::{ClientLink, InputRequired, MissingCapability};
+use crate::error::CallError;
+use crate::plugin::LoadedPlugin;
+use crate::runtime::Runtime;
+use crate::state::CallState;
+
+/// What to ask of the instance.
+pub enum Op<'a> {
+    /// Everything the plugin serves, at load.
+    Describe,
+    /// `tools/call`, with the plugin's own tool name.
+    Call { tool: &'a str, arguments: String },
+    /// `resources/read`.
+    Read { uri: &'a str },
+    /// `prompts/get`; `arguments` is a JSON object of strings.
+    Prompt { name: &'a str, arguments: String },
+    /// `completion/complete`.
+    Complete {
+        target: CompletionTarget,
+        argument: &'a str,
+        value: &'a str,
+        context: String,
+    },
+}
+
+/// What the instance answered, one variant per [`Op`].
+pub enum Output {
+    /// The plugin's own descriptions.
+    Described(Described),
+    /// A tool's result.
+    Tool(ToolResult),
+    /// A resource's contents.
+    Read(Result<Vec<ResourceContents>, ReadError>),
+    /// A filled-in prompt.
+    Prompt(Result<PromptResult, String>),
+    /// Suggested values.
+    Completion(Completion),
+}
+
+/// Everything a plugin serves, as it describes it.
+#[derive(Default)]
+pub struct Described {
+    pub tools: Vec<types::Tool>,
+    pub resources: Vec<Resource>,
+    pub templates: Vec<ResourceTemplate>,
+    pub prompts: Vec<Prompt>,
+}
+
+impl LoadedPlugin {
+    /// Runs `op` in a fresh instance, answering `client`, under the plugin's
+    /// limits: a concurrency slot, memory, and one deadline for the wait, the
+    /// start and the run.
+    pub(crate) async fn run(
+        &self,
+        runtime: &Runtime,
+        client: ClientLink,
+        op: Op<'_>,
+    ) -> Result<Output, CallError> {
+        let limits = self.sandbox().limits();
+        let deadline = Instant::now() + limits.timeout;
+        let _slot = tokio::time::timeout_at(deadline, self.slots().acquire())
+            .await
+            .map_err(|_| CallError::Busy {
+                plugin: self.shared_name(),
+                limit: limits.max_concurrency,
+                waited: limits.timeout,
+            })?
+            .expect("the semaphore is never closed");
+        let mut store = self.new_store(runtime, deadline, client)?;
+        let run = async {
+            let instance = self
+                .pre()
+                .instantiate_async(&mut store)
+                .await
+                .map_err(|error| wasmtime::Error::new(NotStarted(format!("{error:#}"))))?;
+            self.invoke(&mut store, &instance, op).await
+        };
+        let outcome = tokio::time::timeout_at(deadline, run).await;
+        self.finish(outcome, &store)
+    }
+
+    async fn invoke(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        op: Op<'_>,
+    ) -> wasmtime::Result<Output> {
+        let exports = self.exports();
+        let missing = |interface: &str| {
+            wasmtime::Error::msg(format!("the plugin does not export `{interface}`"))
+        };
+        Ok(match op {
+            Op::Describe => {
+                let mut described = Described::default();
+                if let Some(tools) = &exports.tools {
+                    let tools = tools.load(&mut *store, instance)?;
+                    described.tools = tools.call_describe(&mut *store).await?;
+                }
+                if let Some(resources) = &exports.resources {
+                    let resources = resources.load(&mut *store, instance)?;
+                    described.resources = resources.call_list(&mut *store).await?;
+                    described.templates = resources.call_templates(&mut *store).await?;
+                }
+                if let Some(prompts) = &exports.prompts {
+                    let prompts = prompts.load(&mut *store, instance)?;
+                    described.prompts = prompts.call_list(&mut *store).await?;
+                }
+                if let Some(completion) = &exports.completion {
+                    // Checks the function's type now rather than at the first request.
+                    completion.load(&mut *store, instance)?;
+                }
+                Output::Described(described)
+            }
+            Op::Call { tool, arguments } => {
+                let tools = exports.tools.as_ref().ok_or_else(|| missing("tools"))?;
+                let tools = tools.load(&mut *store, instance)?;
+                Output::Tool(tools.call_call(&mut *store, tool, &arguments).await?)
+            }
+            Op::Read { uri } => {
+                let resources = exports
+                    .resources
+                    .as_ref()
+                    .ok_or_else(|| missing("resources"))?;
+                let resources = resources.load(&mut *store, instance)?;
+                Output::Read(resources.call_read(&mut *store, uri).await?)
+            }
+            Op::Prompt { name, arguments } => {
+                let prompts = exports.prompts.as_ref().ok_or_else(|| missing("prompts"))?;
+                let prompts = prompts.load(&mut *store, instance)?;
+                Output::Prompt(prompts.call_get(&mut *store, name, &arguments).await?)
+            }
+            Op::Complete {
+                target,
+                argument,
+                value,
+                context,
+            } => {
+                let completion = exports
+                    .completion
+                    .as_ref()
+                    .ok_or_else(|| missing("completion"))?;
+                let completion = completion.load(&mut *store, instance)?;
+                Output::Completion(
+                    completion
+                        .call_complete(&mut *store, &target, argument, value, &context)
+                        .await?,
+                )
+            }
+        })
+    }
+
+    /// A store granting what the sandbox grants, with the memory limit and
+    /// the deadline set.
+    fn new_store(
+        &self,
+        runtime: &Runtime,
+        deadline: Instant,
+        client: ClientLink,
+    ) -> Result<Store<CallState>, CallError> {
+        let state =
+            CallState::new(self.shared_name(), self.sandbox(), client).map_err(|error| {
+                CallError::NotStarted {
+                    plugin: self.shared_name(),
+                    reason: format!("{error:#}"),
+                }
+            })?;
+        let mut store = Store::new(runtime.engine(), state);
+        store.limiter(|state| state.limiter());
+        // Check in at every epoch tick: trap once the deadline has passed,
+        // otherwise yield so that a long computation shares its thread.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            Ok(if Instant::now() >= deadline {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Yield(1)
+            })
+        });
+        Ok(store)
+    }
+
+    /// Logs what the plugin printed during a run that ended or hit its
+    /// deadline (`Err(Elapsed)`: the wall clock also stops a run blocked in
+    /// a host import), and names whatever went wrong.
+    fn finish<T>(
+        &self,
+        outcome: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
+        store: &Store<CallState>,
+    ) -> Result<T, CallError> {
+        let stderr = store.data().flush_output();
+        let limits = self.sandbox().limits();
+        let plugin = self.shared_name();
+        let timeout = || CallError::Timeout {
+            plugin: self.shared_name(),
+            limit: limits.timeout,
+        };
+        let error = match outcome {
+            Err(_elapsed) => return Err(timeout()),
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(error)) => error,
+        };
+        Err(match error.downcast::<InputRequired>() {
+            Ok(input) => CallError::InputRequired { plugin, input },
+            Err(error) => match error.downcast::<MissingCapability>() {
+                Ok(MissingCapability { capability }) => {
+                    CallError::MissingCapability { plugin, capability }
+                }
+                Err(error) => match error.downcast_ref::<Trap>() {
+                    Some(Trap::Interrupt) => timeout(),
+                    _ if is_memory_limit(&error) => CallError::Memory {
+                        plugin,
+                        limit: limits.memory,
+                    },
+                    _ if let Some(NotStarted(reason)) = error.downcast_ref() => {
+                        CallError::NotStarted {
+                            plugin,
+                            reason: reason.clone(),
+                        }
+                    }
+                    _ => CallError::Trap {
+                        plugin,
+                        reason: match stderr {
+                            Some(said) => {
+                                format!("{}; its stderr said: {said}", trap_reason(&error))
+                            }
+                            None => trap_reason(&error),
+                        },
+                    },
+                },
+            },
+        })
+    }
+}
+
+/// The trap's own words, without wasmtime's backtrace.
+fn trap_reason(error: &wasmtime::Error) -> String {
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::StackOverflow) => "it overflowed its stack (runaway recursion?)".into(),
+        Some(Trap::UnreachableCodeReached) => "it aborted (a panic, or `unreachable`)".into(),
+        // A Rust guest keeps its stack in linear memory: running off its end
+        // is an out-of-bounds access rather than a wasm stack overflow.
+        Some(Trap::MemoryOutOfBounds) => {
+            "it accessed memory out of bounds (a stack overflow from deep recursion, or a bug)"
+                .into()
+        }
+        Some(trap) => format!("it trapped: {trap}"),
+        None => format!("{error}"),
+    }
+}
+
+/// Instantiation failed: the pool is full, or the component's start-up
+/// (its initial memory, its start functions) broke a limit.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct NotStarted(String);
+
+/// `StoreLimits` with `trap_on_grow_failure` fails a grow past the limit
+/// with this message rather than a `Trap` code.
+fn is_memory_limit(error: &wasmtime::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .to_string()
+            .contains("forcing trap when growing memory")
+    })
+}
