@@ -264,6 +264,23 @@ async fn printing_megabytes_never_reaches_the_protocol_stream() {
 }
 
 #[tokio::test]
+async fn a_result_that_breaks_its_output_schema_is_a_tool_error() {
+    let dir = PluginDir::with_math().with_hostile("");
+    let served = Served::start(&dir).await;
+    let message = tool_error(&served, "lie", json!({})).await;
+    assert!(
+        message.contains("the structured content of `lie` does not match its output schema"),
+        "{message}"
+    );
+    assert!(
+        message.contains("\"result\" is a required property"),
+        "names what is wrong: {message}"
+    );
+    math_still_works(&served).await;
+    served.stop().await;
+}
+
+#[tokio::test]
 async fn oversized_results_are_refused() {
     let dir = PluginDir::with_math().with_hostile("[limits]\nmax_output = \"64 KiB\"\n");
     let served = Served::start(&dir).await;

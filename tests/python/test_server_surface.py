@@ -10,6 +10,7 @@ again with the client's answers. The client code is the same for both."""
 import base64
 import shutil
 
+import anyio
 import pytest
 from mcp import Client, StdioServerParameters, types
 from mcp.shared.exceptions import MCPError
@@ -178,3 +179,18 @@ async def test_a_client_without_sampling_gets_a_clear_error(moat_bin, everything
         assert "sampling" in result.content[0].text, result
         # Still serving.
         assert (await c.call_tool("test_simple_text", {})).content[0].text
+
+
+async def test_a_subscribed_client_hears_that_a_resource_changed(server):
+    updated = anyio.Event()
+
+    async def on_message(message):
+        if getattr(message, "method", None) == "notifications/resources/updated":
+            assert message.params.uri == "test://watched-resource"
+            updated.set()
+
+    async with client(server, "legacy", message_handler=on_message) as c:
+        await c.subscribe_resource("test://watched-resource")
+        await c.call_tool("touch_watched_resource", {})
+        with anyio.fail_after(10):
+            await updated.wait()

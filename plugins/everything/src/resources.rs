@@ -1,4 +1,5 @@
-//! Resources at fixed URIs (text and binary) and a resource template.
+//! Resources at fixed URIs (text and binary), a resource template, and a
+//! tool that tells subscribers a resource changed.
 //!
 //! The lists are read once, when the plugin loads; each `resources/read`
 //! runs its read function in a fresh instance. A URI that neither a resource
@@ -6,7 +7,7 @@
 //! answers without the plugin's help.
 
 use moat_plugin_sdk::serde_json::json;
-use moat_plugin_sdk::{ReadError, Resource, Server, Template};
+use moat_plugin_sdk::{NoArguments, ReadError, Resource, Server, Template, Tool, client};
 use serde::Deserialize;
 
 use crate::RED_PIXEL_PNG;
@@ -43,6 +44,18 @@ pub fn add(server: Server) -> Server {
                 .description("JSON data for any ID")
                 .mime_type("application/json"),
         )
+        .tool(Tool::new(
+            "touch_watched_resource",
+            "Tells clients subscribed to test://watched-resource that it changed",
+            touch,
+        ))
+}
+
+/// A plugin says a resource changed with `client::resource_updated`; the
+/// host tells every session subscribed to that URI.
+fn touch(_: NoArguments) -> Result<String, String> {
+    client::resource_updated("test://watched-resource");
+    Ok("test://watched-resource changed".into())
 }
 
 /// The variables of `test://template/{id}/data`.
