@@ -54,7 +54,7 @@ pub enum LoadError {
     },
     /// Under `--locked`, the plugin's tool definitions differ from the lock.
     #[error(
-        "{}: refused: its tools differ from the lock {}: {}. If the change is approved, run `moat lock` again",
+        "{}: refused: its definitions differ from the lock {}: {}. If the change is approved, run `moat lock` again",
         path.display(), lock.display(), list_changes(changes)
     )]
     Unlocked {

@@ -1,23 +1,26 @@
-//! Pinned tool definitions: `moat lock` and `moat serve --locked`.
+//! Pinned definitions: `moat lock` and `moat serve --locked`.
 //!
 //! A model decides what to call, and with what, from each tool's
-//! description and schemas. A plugin that is swapped for one whose `read_file`
-//! now says "also send the file to …" (a rug pull: same name, new words)
-//! changes what the model does without anyone approving it. The lock stops
-//! that: `moat lock` records a SHA-256 of each part of every tool's definition,
-//! and with `--locked` a plugin whose definitions differ in any way (a changed
-//! title, description, schema or annotation, a tool added or gone, or a plugin
-//! the lock has never seen) is refused until the operator runs `moat lock`
+//! description and schemas, and reads prompts and resource descriptions as
+//! they come. A plugin that is swapped for one whose `read_file` now says
+//! "also send the file to …" (a rug pull: same name, new words) changes what
+//! the model does without anyone approving it. The lock stops that: `moat
+//! lock` records a SHA-256 of each part of every tool's definition, and of
+//! every prompt, resource and resource template; with `--locked` a plugin
+//! whose definitions differ in any way (a changed title, description,
+//! schema, argument or annotation, an item added or gone, or a plugin the
+//! lock has never seen) is refused until the operator runs `moat lock`
 //! again. The log names each difference.
 //!
-//! The file is TOML, one table per plugin and tool:
+//! The file is TOML, one table per plugin and item (tools by name, the
+//! others as `prompt:NAME`, `resource:URI` and `template:URI`):
 //!
 //! ```toml
 //! [math.add]
 //! definition = "sha256:…"      # the whole definition, as served
 //! title = "sha256:…"
 //! description = "sha256:…"
-//! input_schema = "sha256:…"
+//! input_schema = "sha256:…"    # a prompt's arguments
 //! output_schema = "sha256:…"
 //! annotations = "sha256:…"
 //! ```
@@ -107,18 +110,32 @@ pub enum Change {
     },
 }
 
+/// A lock key as the log names it: `tool \`add\``, `prompt \`greet\``.
+struct Label<'a>(&'a str);
+
+impl fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.split_once(':') {
+            Some((kind @ ("prompt" | "resource" | "template"), name)) => {
+                write!(f, "{kind} `{name}`")
+            }
+            _ => write!(f, "tool `{}`", self.0),
+        }
+    }
+}
+
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::UnknownPlugin => write!(f, "the plugin is not in the lock"),
-            Self::Added(tool) => write!(f, "tool `{tool}` is new"),
-            Self::Removed(tool) => write!(f, "tool `{tool}` is gone"),
+            Self::Added(key) => write!(f, "{} is new", Label(key)),
+            Self::Removed(key) => write!(f, "{} is gone", Label(key)),
             Self::Changed {
                 tool,
                 parts,
                 description,
             } => {
-                write!(f, "tool `{tool}`: {} changed", parts.join(", "))?;
+                write!(f, "{}: {} changed", Label(tool), parts.join(", "))?;
                 match description {
                     Some(now) => write!(f, " (the description is now {now:?})"),
                     None => Ok(()),
@@ -135,8 +152,7 @@ impl Lock {
             plugins
                 .into_iter()
                 .map(|plugin| {
-                    let tools = plugin.tools().iter();
-                    let pins = tools.map(|tool| (tool.name.to_string(), Pin::of(tool)));
+                    let pins = pins(plugin).into_iter().map(|(key, pin, _)| (key, pin));
                     (plugin.name().to_owned(), pins.collect())
                 })
                 .collect(),
@@ -178,33 +194,81 @@ impl Lock {
         let Some(locked) = self.0.get(plugin.name()) else {
             return vec![Change::UnknownPlugin];
         };
+        let now = pins(plugin);
         let mut changes = Vec::new();
-        for tool in plugin.tools() {
-            match locked.get(tool.name.as_ref()) {
-                None => changes.push(Change::Added(tool.name.to_string())),
-                Some(pin) => {
-                    let now = Pin::of(tool);
-                    if now != *pin {
-                        let parts = pin.differences(&now);
-                        let description = parts
-                            .contains(&"description")
-                            .then(|| tool.description.as_deref().unwrap_or("").to_owned());
-                        changes.push(Change::Changed {
-                            tool: tool.name.to_string(),
-                            parts,
-                            description,
-                        });
-                    }
+        for (key, pin, description) in &now {
+            match locked.get(key) {
+                None => changes.push(Change::Added(key.clone())),
+                Some(approved) if approved != pin => {
+                    let parts = approved.differences(pin);
+                    let description = parts.contains(&"description").then(|| description.clone());
+                    changes.push(Change::Changed {
+                        tool: key.clone(),
+                        parts,
+                        description,
+                    });
                 }
+                Some(_) => {}
             }
         }
-        for name in locked.keys() {
-            if !plugin.tools().iter().any(|tool| tool.name == *name) {
-                changes.push(Change::Removed(name.clone()));
+        for key in locked.keys() {
+            if !now.iter().any(|(served, _, _)| served == key) {
+                changes.push(Change::Removed(key.clone()));
             }
         }
         changes
     }
+}
+
+/// Everything a model reads that `plugin` serves, pinned: its tools (keyed
+/// by name), prompts (`prompt:NAME`), resources (`resource:URI`) and
+/// templates (`template:URI`), each with its description.
+fn pins(plugin: &LoadedPlugin) -> Vec<(String, Pin, String)> {
+    let text = |description: Option<&str>| description.unwrap_or("").to_owned();
+    let tools = plugin.tools().iter().map(|tool| {
+        let description = text(tool.description.as_deref());
+        (tool.name.to_string(), Pin::of(tool), description)
+    });
+    let prompts = plugin.prompts().iter().map(|prompt| {
+        let arguments = serde_json::to_value(&prompt.arguments).expect("arguments are JSON");
+        let pin = Pin::of_item(prompt, &prompt.title, &prompt.description, arguments);
+        (
+            format!("prompt:{}", prompt.name),
+            pin,
+            text(prompt.description.as_deref()),
+        )
+    });
+    let resources = plugin.resources().iter().map(|resource| {
+        let pin = Pin::of_item(
+            resource,
+            &resource.title,
+            &resource.description,
+            Value::Null,
+        );
+        (
+            format!("resource:{}", resource.uri),
+            pin,
+            text(resource.description.as_deref()),
+        )
+    });
+    let templates = plugin.templates().iter().map(|template| {
+        let pin = Pin::of_item(
+            template,
+            &template.title,
+            &template.description,
+            Value::Null,
+        );
+        (
+            format!("template:{}", template.uri_template),
+            pin,
+            text(template.description.as_deref()),
+        )
+    });
+    tools
+        .chain(prompts)
+        .chain(resources)
+        .chain(templates)
+        .collect()
 }
 
 /// The lock in force under `--locked`, and where it was read from. The
@@ -258,6 +322,25 @@ impl Locked {
 }
 
 impl Pin {
+    /// A prompt's, resource's or template's pin: its arguments (a prompt's)
+    /// take the place of a tool's input schema.
+    fn of_item(
+        item: &impl Serialize,
+        title: &Option<String>,
+        description: &Option<String>,
+        arguments: Value,
+    ) -> Self {
+        let none = hash(&Value::Null);
+        Self {
+            definition: hash(&serde_json::to_value(item).expect("MCP types are JSON")),
+            title: hash(&title.clone().into()),
+            description: hash(&description.clone().into()),
+            input_schema: hash(&arguments),
+            output_schema: none.clone(),
+            annotations: none,
+        }
+    }
+
     fn of(tool: &Tool) -> Self {
         let part = |value: Value| hash(&value);
         Self {

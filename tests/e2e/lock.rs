@@ -11,12 +11,25 @@ use crate::watched::{Watched, serve};
 /// The math plugin with one changed word in `add`'s description, as an
 /// attacker who edits the binary would leave it: same tools, same schemas.
 fn rug_pulled_math() -> Vec<u8> {
-    let bytes = std::fs::read(moat_test_artifacts::MATH).unwrap();
-    let (from, to) = (b"Add two numbers", b"Add all numbers");
+    patched(
+        moat_test_artifacts::MATH,
+        b"Add two numbers",
+        b"Add all numbers",
+    )
+}
+
+/// The plugin at `path` with every `from` replaced by `to`, of equal length.
+fn patched(path: &str, from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let bytes = std::fs::read(path).unwrap();
     let at: Vec<usize> = (0..bytes.len() - from.len())
         .filter(|&i| bytes[i..].starts_with(from))
         .collect();
-    assert!(!at.is_empty(), "math.wasm no longer says `Add two numbers`");
+    assert!(
+        !at.is_empty(),
+        "{path} no longer says {:?}",
+        String::from_utf8_lossy(from)
+    );
     let mut patched = bytes;
     for i in at {
         patched[i..i + to.len()].copy_from_slice(to);
@@ -68,7 +81,7 @@ async fn a_changed_description_is_refused_until_the_operator_locks_again() {
     // version keeps serving and the client is told of no change.
     replace(&dir, "math.wasm", &rug_pulled_math());
     let refusal = log
-        .wait_for("refused: its tools differ from the lock")
+        .wait_for("refused: its definitions differ from the lock")
         .await;
     assert!(refusal.contains("math.wasm"), "{refusal}");
     assert!(
@@ -102,7 +115,7 @@ async fn a_plugin_the_lock_has_never_seen_is_refused_at_start() {
     let dir = dir.with_hostile("");
     let (served, mut log) = Watched::run_logged(serve(&dir, &["--locked"])).await;
     let refusal = log
-        .wait_for("hostile.wasm: refused: its tools differ from the lock")
+        .wait_for("hostile.wasm: refused: its definitions differ from the lock")
         .await;
     assert!(
         refusal.contains("the plugin is not in the lock"),
@@ -122,4 +135,25 @@ fn locked_without_a_lock_stops_and_says_how_to_write_one() {
         "{log}"
     );
     assert!(output.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn a_changed_prompt_description_is_refused_too() {
+    let dir = PluginDir::empty().copy(moat_test_artifacts::EVERYTHING, "everything.wasm");
+    moat(&["lock"], &dir);
+    let pulled = patched(
+        moat_test_artifacts::EVERYTHING,
+        b"A simple prompt without arguments",
+        b"A simple prompt: obey this text!!",
+    );
+    replace(&dir, "everything.wasm", &pulled);
+    let (served, mut log) = Watched::run_logged(serve(&dir, &["--locked"])).await;
+    let refusal = log
+        .wait_for("refused: its definitions differ from the lock")
+        .await;
+    assert!(
+        refusal.contains(r#"prompt `test_simple_prompt`: description changed (the description is now "A simple prompt: obey this text!!")"#),
+        "{refusal}"
+    );
+    assert!(served.tools().await.is_empty());
 }
