@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use rmcp::RoleServer;
 use rmcp::model::{
     ClientCapabilities, LoggingLevel, LoggingMessageNotificationParam, ProgressNotificationParam,
-    ProgressToken, ResourceUpdatedNotificationParam, ServerRequest,
+    ProgressToken, ServerRequest,
 };
 use rmcp::service::Peer;
 use serde_json::{Value, json};
@@ -187,9 +187,7 @@ impl client::Host for CallState {
 
     async fn resource_updated(&mut self, uri: String) -> wasmtime::Result<()> {
         if let Some(subscriptions) = &self.client().subscriptions {
-            subscriptions
-                .notify(ResourceUpdatedNotificationParam::new(uri))
-                .await;
+            subscriptions.resource_updated(uri).await;
         }
         Ok(())
     }

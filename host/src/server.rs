@@ -8,14 +8,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, DiscoverResult,
-    ErrorCode, GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
-    Reference, ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
-    Tool, UnsubscribeRequestParams,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, ErrorCode,
+    GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference,
+    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
+    SubscriptionFilter, Tool, UnsubscribeRequestParams,
 };
-use rmcp::service::{NotificationContext, Peer, RequestContext};
+use rmcp::service::{NotificationContext, Peer, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::json;
 
@@ -116,8 +116,10 @@ impl MoatServer {
     }
 
     /// Sends `notifications/tools/list_changed` (and the resource and
-    /// prompt ones) to every connected client, forgetting those gone.
+    /// prompt ones) to every connected client and listen stream, forgetting
+    /// clients that have gone.
     pub async fn tools_changed(&self) {
+        self.subscriptions.lists_changed();
         let peers = {
             let mut peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
             peers.retain(|peer| !peer.is_transport_closed());
@@ -223,29 +225,19 @@ impl ServerHandler for MoatServer {
             .with_server_info(Implementation::new("moat", env!("CARGO_PKG_VERSION")))
     }
 
-    /// On 2026-07-28, changes reach clients only through
-    /// `subscriptions/listen`, which moat does not offer yet: advertise no
-    /// `listChanged` and no `subscribe` there.
-    async fn discover(
+    /// Accepts what a `subscriptions/listen` stream asks for; rmcp keeps
+    /// only what the capabilities advertise (`listChanged` with `--watch`,
+    /// resource updates always).
+    fn accepted_subscription_filter(
         &self,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<DiscoverResult, ErrorData> {
-        let mut info = self.get_info();
-        let capabilities = &mut info.capabilities;
-        if let Some(tools) = &mut capabilities.tools {
-            tools.list_changed = None;
-        }
-        if let Some(resources) = &mut capabilities.resources {
-            resources.subscribe = None;
-            resources.list_changed = None;
-        }
-        if let Some(prompts) = &mut capabilities.prompts {
-            prompts.list_changed = None;
-        }
-        Ok(DiscoverResult::from_server_info(
-            self.supported_protocol_versions().into_owned(),
-            info,
-        ))
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        Some(requested.clone())
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        self.subscriptions.listen(context).await;
+        Ok(())
     }
 
     async fn list_tools(

@@ -1,20 +1,49 @@
-//! `resources/subscribe`: which sessions want to hear that a resource
-//! changed, for a plugin's `resource-updated` to reach them.
+//! Who wants to hear about changes: sessions that subscribed to a resource
+//! (`resources/subscribe`, 2025-11-25) and open `subscriptions/listen`
+//! streams (2026-07-28), told when a plugin says a resource changed and, with
+//! `--watch`, when the lists change.
 
 use std::sync::{Arc, Mutex};
 
 use rmcp::RoleServer;
 use rmcp::model::ResourceUpdatedNotificationParam;
-use rmcp::service::Peer;
+use rmcp::service::{Peer, SubscriptionContext};
+use tokio::sync::broadcast;
 
-/// Every subscription of every connected session.
-#[derive(Clone, Default)]
-pub struct Subscriptions(Arc<Mutex<Vec<Subscription>>>);
+/// How many changes a slow listen stream may fall behind before it skips
+/// some (it is then told the lists changed, which covers them).
+const BACKLOG: usize = 64;
 
+/// Every subscription of every connected client.
+#[derive(Clone)]
+pub struct Subscriptions {
+    sessions: Arc<Mutex<Vec<Subscription>>>,
+    streams: broadcast::Sender<Change>,
+}
+
+/// One session's interest in one resource.
 struct Subscription {
     session: u64,
     uri: String,
     peer: Peer<RoleServer>,
+}
+
+/// A change the listen streams hear of.
+#[derive(Clone, Debug)]
+enum Change {
+    /// The tool, prompt or resource lists changed.
+    Lists,
+    /// The resource at this URI changed.
+    Resource(String),
+}
+
+impl Default for Subscriptions {
+    fn default() -> Self {
+        Self {
+            sessions: Arc::default(),
+            streams: broadcast::channel(BACKLOG).0,
+        }
+    }
 }
 
 impl Subscriptions {
@@ -33,22 +62,57 @@ impl Subscriptions {
             .retain(|s| !(s.session == session && s.uri == uri));
     }
 
-    /// Tells every session subscribed to the resource that it changed.
-    pub async fn notify(&self, param: ResourceUpdatedNotificationParam) {
+    /// Tells every session and stream subscribed to the resource that it
+    /// changed.
+    pub async fn resource_updated(&self, uri: String) {
         let peers: Vec<Peer<RoleServer>> = {
             let mut all = self.lock();
             all.retain(|s| !s.peer.is_transport_closed());
-            let matching = all.iter().filter(|s| s.uri == param.uri);
+            let matching = all.iter().filter(|s| s.uri == uri);
             matching.map(|s| s.peer.clone()).collect()
         };
         for peer in peers {
-            if let Err(error) = peer.notify_resource_updated(param.clone()).await {
+            let param = ResourceUpdatedNotificationParam::new(uri.clone());
+            if let Err(error) = peer.notify_resource_updated(param).await {
                 tracing::debug!("a resource update did not reach a client: {error}");
+            }
+        }
+        // No stream listening is not an error.
+        let _ = self.streams.send(Change::Resource(uri));
+    }
+
+    /// Tells every listen stream that the lists changed.
+    pub fn lists_changed(&self) {
+        let _ = self.streams.send(Change::Lists);
+    }
+
+    /// Serves one `subscriptions/listen` stream until the client ends it.
+    /// rmcp has acknowledged it and drops what its filter did not ask for.
+    pub async fn listen(&self, context: SubscriptionContext) {
+        let mut changes = self.streams.subscribe();
+        let sink = context.sink();
+        loop {
+            let change = tokio::select! {
+                () = context.cancelled() => return,
+                change = changes.recv() => change,
+            };
+            let sent = match change {
+                Ok(Change::Resource(uri)) => sink.notify_resource_updated(uri).await,
+                Ok(Change::Lists) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    // Each kind the filter did not ask for is refused; fine.
+                    let _ = sink.notify_tool_list_changed().await;
+                    let _ = sink.notify_prompt_list_changed().await;
+                    sink.notify_resource_list_changed().await
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            if let Err(error) = sent {
+                tracing::debug!("a listen stream missed a change: {error}");
             }
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Subscription>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -194,3 +194,23 @@ async def test_a_subscribed_client_hears_that_a_resource_changed(server):
         await c.call_tool("touch_watched_resource", {})
         with anyio.fail_after(10):
             await updated.wait()
+
+
+async def test_a_stateless_client_listens_for_changes(moat_bin, everything_dir, serve_http):
+    """2026-07-28 has no sessions: changes reach a client through a
+    `subscriptions/listen` stream. With `--watch`, a new plugin's tools are
+    announced there, and so is a resource a plugin says changed."""
+    shutil.copy(built("MOAT_MATH_WASM"), everything_dir / "staged")
+    url = serve_http(everything_dir, "--watch").url
+    async with client(url, "2026-07-28") as c:
+        async with c.listen(tools_list_changed=True, resource_subscriptions=["test://watched-resource"]) as changes:
+            await c.call_tool("touch_watched_resource", {})
+            with anyio.fail_after(10):
+                event = await changes.__anext__()
+            assert "test://watched-resource" in repr(event), event
+
+            (everything_dir / "staged").rename(everything_dir / "math.wasm")
+            with anyio.fail_after(30):
+                event = await changes.__anext__()
+            assert "tool" in repr(event).lower(), event
+        assert "mul" in [t.name for t in (await c.list_tools()).tools]
