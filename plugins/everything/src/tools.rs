@@ -70,6 +70,34 @@ pub fn add(server: Server) -> Server {
             )
             .input_schema(json_schema_2020_12_input()),
         )
+        .tool(
+            Tool::new(
+                "test_custom_header",
+                "Echoes a region that clients also send as the `Mcp-Param-Region` HTTP header",
+                custom_header,
+            )
+            .input_schema(json!({
+                "type": "object",
+                "properties": {
+                    "region": {
+                        "type": "string",
+                        "description": "A region name, mirrored into the Mcp-Param-Region header",
+                        "x-mcp-header": "Region"
+                    }
+                },
+                "required": ["region"]
+            })),
+        )
+}
+
+/// `x-mcp-header` asks HTTP clients to mirror the argument into a header,
+/// which the host checks against the body before the plugin runs.
+fn custom_header(arguments: Map<String, Value>) -> Result<Content, ToolError> {
+    let region = arguments
+        .get("region")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    Ok(Content::text(format!("Region: {region}")))
 }
 
 fn simple_text(_: NoArguments) -> Result<Content, ToolError> {
