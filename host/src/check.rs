@@ -31,6 +31,16 @@ pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
     );
     let names: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_ref()).collect();
     let _ = writeln!(out, "tools: {}", names.join(", "));
+    let uris: Vec<&str> = plugin.resources().iter().map(|r| r.uri.as_str()).collect();
+    let templates = plugin.templates().iter().map(|t| t.uri_template.as_str());
+    let uris: Vec<&str> = uris.into_iter().chain(templates).collect();
+    if !uris.is_empty() {
+        let _ = writeln!(out, "resources: {}", uris.join(", "));
+    }
+    let prompts: Vec<&str> = plugin.prompts().iter().map(|p| p.name.as_str()).collect();
+    if !prompts.is_empty() {
+        let _ = writeln!(out, "prompts: {}", prompts.join(", "));
+    }
     let _ = writeln!(
         out,
         "limits: memory {} MiB, timeout {:?}, {} concurrent calls, results up to {} KiB",
@@ -98,6 +108,11 @@ fn verdict(import: &str, sandbox: &Sandbox) -> String {
         ("wasi:cli", _) | ("wasi:io", _) => "allowed: stream and process plumbing".into(),
         ("wasi:clocks", _) => "allowed: the host's clocks".into(),
         ("wasi:random", _) => "allowed: random numbers".into(),
+        ("moat:plugin", "client") => {
+            "allowed: asks only the client whose request it handles, for what that client declared"
+                .into()
+        }
+        ("moat:plugin", "host") => "allowed: logs to moat's log and, if asked, the client".into(),
         ("moat:plugin", _) => "allowed: the moat host interface".into(),
         _ => "unknown to moat".into(),
     }

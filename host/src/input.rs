@@ -4,16 +4,33 @@
 //! The answers gathered over earlier rounds travel in `requestState`, sealed
 //! with an HMAC under a key drawn at start: a client cannot forge or alter
 //! them (a tampered state is refused with `-32602`), and the host keeps
-//! nothing between rounds. The key lives only in this process, so a retry
-//! must reach the same process (replicas behind a load balancer need
+//! nothing between rounds. The seal is bound to the request (method, tool or
+//! prompt or URI, and arguments), so answers given to one request cannot be
+//! replayed into another that asks a question of the same key, and it
+//! expires after [`STATE_TTL`]. The key lives only in this process, so a
+//! retry must reach the same process (replicas behind a load balancer need
 //! session affinity for multi-round questions).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rmcp::ErrorData;
-use rmcp::model::{InputRequest, InputRequests, InputRequiredResult, RequestStateCodec};
+use rmcp::model::{
+    InputRequest, InputRequests, InputRequiredResult, RequestStateCodec, SealOptions,
+};
 use serde_json::{Value, json};
+
+/// How long a client may take to answer before its `requestState` expires:
+/// long enough for a person to fill in a form, short enough that a leaked
+/// state is soon worthless.
+pub const STATE_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// What a sealed state is bound to: the request's method, its target (a
+/// tool or prompt name, a URI) and its arguments.
+pub fn binding(method: &str, target: &str, arguments: &Value) -> Vec<u8> {
+    serde_json::to_vec(&json!([method, target, arguments])).expect("JSON values serialize")
+}
 
 use crate::client::InputRequired;
 
@@ -42,14 +59,16 @@ impl Retry {
         &self,
         responses: Option<BTreeMap<String, Value>>,
         state: Option<&str>,
+        binding: &[u8],
     ) -> Result<Option<Answers>, ErrorData> {
         if responses.is_none() && state.is_none() {
             return Ok(None);
         }
         let mut answers: BTreeMap<String, Value> = match state {
-            Some(state) => self.0.open_json(state).map_err(|_| {
+            Some(state) => self.0.open_json_with(state, binding).map_err(|_| {
                 ErrorData::invalid_params(
-                    "requestState is not one this server issued, or was altered",
+                    "requestState is not one this server issued for this request, \
+                         was altered, or has expired",
                     None,
                 )
             })?,
@@ -62,7 +81,11 @@ impl Retry {
 
     /// The "input required" result asking the plugin's unanswered questions,
     /// carrying the answers so far.
-    pub fn ask(&self, input: InputRequired) -> Result<InputRequiredResult, ErrorData> {
+    pub fn ask(
+        &self,
+        input: InputRequired,
+        binding: &[u8],
+    ) -> Result<InputRequiredResult, ErrorData> {
         let mut requests = InputRequests::new();
         for (key, method, params) in input.questions {
             if input.answers.contains_key(&key) {
@@ -79,9 +102,10 @@ impl Retry {
             })?;
             requests.insert(key, request);
         }
+        let options = SealOptions::new().associated_data(binding).ttl(STATE_TTL);
         let state = self
             .0
-            .seal_json(&input.answers)
+            .seal_json_with(&input.answers, &options)
             .map_err(|error| ErrorData::internal_error(error.to_string(), None))?;
         Ok(InputRequiredResult::new(Some(requests), Some(state)))
     }

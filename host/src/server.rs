@@ -22,7 +22,7 @@ use serde_json::json;
 use crate::bindings::moat::plugin::server_types::CompletionTarget;
 use crate::client::ClientLink;
 use crate::error::CallError;
-use crate::input::{Answers, Retry};
+use crate::input::{Answers, Retry, binding};
 use crate::registry::LiveRegistry;
 use crate::runtime::Runtime;
 use crate::subscriptions::Subscriptions;
@@ -103,9 +103,14 @@ impl MoatServer {
             None => "{}".to_owned(),
         };
         let stateless = client.stateless;
+        let request = binding(
+            "tools/call",
+            name,
+            &serde_json::from_str(&arguments).unwrap_or_default(),
+        );
         match plugin.call(&self.runtime, client, name, arguments).await {
             Ok(result) => Ok(result.into()),
-            Err(error) => match self.input_or_error(error, stateless)? {
+            Err(error) => match self.input_or_error(error, stateless, &request)? {
                 Answer::Input(input) => Ok(input.into()),
                 Answer::Failed(error) => {
                     tracing::warn!(tool = name, "{error}");
@@ -169,9 +174,16 @@ impl MoatServer {
     /// What a failed run becomes: "input required" for a stateless client
     /// the plugin has questions for, a protocol error for a capability the
     /// client lacks on a stateless request, otherwise the failure itself.
-    fn input_or_error(&self, error: CallError, stateless: bool) -> Result<Answer, ErrorData> {
+    fn input_or_error(
+        &self,
+        error: CallError,
+        stateless: bool,
+        request: &[u8],
+    ) -> Result<Answer, ErrorData> {
         match error {
-            CallError::InputRequired { input, .. } => Ok(Answer::Input(self.retry.ask(input)?)),
+            CallError::InputRequired { input, .. } => {
+                Ok(Answer::Input(self.retry.ask(input, request)?))
+            }
             CallError::MissingCapability { capability, .. } if stateless => Err(ErrorData::new(
                 ErrorCode(-32021),
                 format!(
@@ -259,9 +271,10 @@ impl ServerHandler for MoatServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let retry = self
-            .retry
-            .open(request.input_responses, request.request_state.as_deref())?;
+        let arguments = serde_json::Value::Object(request.arguments.clone().unwrap_or_default());
+        let bound = binding("tools/call", &request.name, &arguments);
+        let state = request.request_state.as_deref();
+        let retry = self.retry.open(request.input_responses, state, &bound)?;
         let client = self.link(&context, retry)?;
         tokio::select! {
             result = self.call(&request.name, request.arguments.as_ref(), client) => result,
@@ -309,9 +322,9 @@ impl ServerHandler for MoatServer {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let retry = self
-            .retry
-            .open(request.input_responses, request.request_state.as_deref())?;
+        let bound = binding("resources/read", &request.uri, &serde_json::Value::Null);
+        let state = request.request_state.as_deref();
+        let retry = self.retry.open(request.input_responses, state, &bound)?;
         let registry = self.registry.current();
         for plugin in registry.resource_routes(&request.uri) {
             let client = self.link(&context, retry.clone())?;
@@ -320,7 +333,7 @@ impl ServerHandler for MoatServer {
                 Ok(Some(contents)) => return Ok(ReadResourceResult::new(contents).into()),
                 Ok(None) => continue,
                 Err(error) => {
-                    return match self.input_or_error(error, stateless)? {
+                    return match self.input_or_error(error, stateless, &bound)? {
                         Answer::Input(input) => Ok(input.into()),
                         Answer::Failed(error) => {
                             Err(ErrorData::internal_error(error.to_string(), None))
@@ -372,15 +385,16 @@ impl ServerHandler for MoatServer {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        let retry = self
-            .retry
-            .open(request.input_responses, request.request_state.as_deref())?;
+        let chosen = serde_json::to_value(request.arguments.clone().unwrap_or_default())
+            .map_err(|e| ErrorData::invalid_params(format!("bad arguments: {e}"), None))?;
+        let bound = binding("prompts/get", &request.name, &chosen);
+        let state = request.request_state.as_deref();
+        let retry = self.retry.open(request.input_responses, state, &bound)?;
         let registry = self.registry.current();
         let plugin = registry.prompt_route(&request.name).ok_or_else(|| {
             ErrorData::invalid_params(format!("Unknown prompt: {}", request.name), None)
         })?;
-        let arguments = serde_json::to_string(&request.arguments.unwrap_or_default())
-            .map_err(|e| ErrorData::invalid_params(format!("bad arguments: {e}"), None))?;
+        let arguments = chosen.to_string();
         let client = self.link(&context, retry)?;
         let stateless = client.stateless;
         match plugin
@@ -389,7 +403,7 @@ impl ServerHandler for MoatServer {
         {
             Ok(Ok(result)) => Ok(result.into()),
             Ok(Err(refused)) => Err(ErrorData::invalid_params(refused, None)),
-            Err(error) => match self.input_or_error(error, stateless)? {
+            Err(error) => match self.input_or_error(error, stateless, &bound)? {
                 Answer::Input(input) => Ok(input.into()),
                 Answer::Failed(error) => Err(ErrorData::internal_error(error.to_string(), None)),
             },

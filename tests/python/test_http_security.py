@@ -6,6 +6,7 @@ Each refused request asks the hostile fixture to write a file into a
 directory it is granted; the file must never appear. The same request,
 allowed, does write it, so the check can fail."""
 
+import json
 import shutil
 import subprocess
 
@@ -127,3 +128,37 @@ async def test_listening_beyond_loopback_needs_a_token(moat_bin, plugin_dir):
     assert done.returncode == 2
     assert "--token-file" in done.stderr
     assert done.stdout == ""
+
+
+def stateless_call(url: str, tool: str, **params) -> dict:
+    """One stateless 2026-07-28 `tools/call`; returns the JSON-RPC answer."""
+    headers, body = write_request("unused")
+    headers["Mcp-Name"] = tool
+    body["params"].update(name=tool, arguments={}, **params)
+    body["params"]["_meta"]["io.modelcontextprotocol/clientCapabilities"] = {"elicitation": {}}
+    answer = httpx2.post(url, headers=headers, json=body, timeout=30)
+    for line in answer.text.splitlines():
+        if line.startswith("data:") and line[5:].strip():
+            return json.loads(line[5:])
+    return answer.json()
+
+
+async def test_a_request_state_cannot_be_replayed_into_another_request(serve_http, tmp_path):
+    """Both tools ask the user to confirm under the key `confirm`. The sealed
+    state of one, with its answer, must not unlock the other."""
+    shutil.copy(built("MOAT_EVERYTHING_WASM"), tmp_path / "everything.wasm")
+    url = serve_http(tmp_path).url
+
+    first = stateless_call(url, "test_input_required_result_request_state")
+    assert first["result"]["resultType"] == "input_required", first
+    state = first["result"]["requestState"]
+    confirmed = {"confirm": {"action": "accept", "content": {"ok": True}}}
+
+    # The same request, retried with its own state, completes.
+    retried = stateless_call(url, "test_input_required_result_request_state", inputResponses=confirmed, requestState=state)
+    assert retried["result"]["resultType"] == "complete", retried
+
+    # The state carried into a different tool is refused.
+    replayed = stateless_call(url, "test_input_required_result_tampered_state", inputResponses=confirmed, requestState=state)
+    assert replayed["error"]["code"] == -32602, replayed
+    assert "requestState" in replayed["error"]["message"]
