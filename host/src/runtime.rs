@@ -1,5 +1,6 @@
 //! The wasmtime engine and linker shared by every plugin.
 
+use std::sync::Arc;
 use std::thread;
 
 use wasmtime::component::{HasSelf, Linker};
@@ -19,10 +20,13 @@ use crate::state::CallState;
 /// slots instead of mapping memory per call) and epoch interruption (a
 /// background thread advances the epoch every [`EPOCH_TICK`], which is how a
 /// call's deadline is enforced without instrumenting every instruction).
+///
+/// Cloning is cheap (the engine is reference-counted, the linker shared):
+/// every HTTP request's handler holds a clone.
 #[derive(Clone)]
 pub struct Runtime {
     engine: Engine,
-    linker: Linker<CallState>,
+    linker: Arc<Linker<CallState>>,
 }
 
 impl Runtime {
@@ -81,7 +85,10 @@ impl Runtime {
             .context("cannot link WASI HTTP into the plugin linker")?;
         Server::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .context("cannot link the moat host interface")?;
-        Ok(Self { engine, linker })
+        Ok(Self {
+            engine,
+            linker: Arc::new(linker),
+        })
     }
 
     /// The engine every plugin is compiled for.
