@@ -27,8 +27,9 @@ use serde_json::{Value, json};
 pub const STATE_TTL: Duration = Duration::from_secs(30 * 60);
 
 /// What a sealed state is bound to: the request's method, its target (a
-/// tool or prompt name, a URI) and its arguments.
-pub fn binding(method: &str, target: &str, arguments: &Value) -> Vec<u8> {
+/// tool or prompt name, a URI) and its arguments. Computed only when a state
+/// is sealed or opened, never on an ordinary call.
+pub fn binding(method: &str, target: &str, arguments: &impl serde::Serialize) -> Vec<u8> {
     serde_json::to_vec(&json!([method, target, arguments])).expect("JSON values serialize")
 }
 
@@ -59,13 +60,13 @@ impl Retry {
         &self,
         responses: Option<BTreeMap<String, Value>>,
         state: Option<&str>,
-        binding: &[u8],
+        binding: impl FnOnce() -> Vec<u8>,
     ) -> Result<Option<Answers>, ErrorData> {
         if responses.is_none() && state.is_none() {
             return Ok(None);
         }
         let mut answers: BTreeMap<String, Value> = match state {
-            Some(state) => self.0.open_json_with(state, binding).map_err(|_| {
+            Some(state) => self.0.open_json_with(state, &binding()).map_err(|_| {
                 ErrorData::invalid_params(
                     "requestState is not one this server issued for this request, \
                          was altered, or has expired",
@@ -84,7 +85,7 @@ impl Retry {
     pub fn ask(
         &self,
         input: InputRequired,
-        binding: &[u8],
+        binding: impl FnOnce() -> Vec<u8>,
     ) -> Result<InputRequiredResult, ErrorData> {
         let mut requests = InputRequests::new();
         for (key, method, params) in input.questions {
@@ -102,7 +103,8 @@ impl Retry {
             })?;
             requests.insert(key, request);
         }
-        let options = SealOptions::new().associated_data(binding).ttl(STATE_TTL);
+        let binding = binding();
+        let options = SealOptions::new().associated_data(&binding).ttl(STATE_TTL);
         let state = self
             .0
             .seal_json_with(&input.answers, &options)

@@ -97,20 +97,17 @@ impl MoatServer {
         let plugin = registry
             .route(name)
             .ok_or_else(|| ErrorData::invalid_params(format!("Unknown tool: {name}"), None))?;
+        let original = arguments;
         let arguments = match arguments {
             Some(object) => serde_json::to_string(object)
                 .map_err(|e| ErrorData::invalid_params(format!("bad arguments: {e}"), None))?,
             None => "{}".to_owned(),
         };
         let stateless = client.stateless;
-        let request = binding(
-            "tools/call",
-            name,
-            &serde_json::from_str(&arguments).unwrap_or_default(),
-        );
+        let request = || binding("tools/call", name, &original);
         match plugin.call(&self.runtime, client, name, arguments).await {
             Ok(result) => Ok(result.into()),
-            Err(error) => match self.input_or_error(error, stateless, &request)? {
+            Err(error) => match self.input_or_error(error, stateless, request)? {
                 Answer::Input(input) => Ok(input.into()),
                 Answer::Failed(error) => {
                     tracing::warn!(tool = name, "{error}");
@@ -178,7 +175,7 @@ impl MoatServer {
         &self,
         error: CallError,
         stateless: bool,
-        request: &[u8],
+        request: impl FnOnce() -> Vec<u8>,
     ) -> Result<Answer, ErrorData> {
         match error {
             CallError::InputRequired { input, .. } => {
@@ -271,10 +268,9 @@ impl ServerHandler for MoatServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let arguments = serde_json::Value::Object(request.arguments.clone().unwrap_or_default());
-        let bound = binding("tools/call", &request.name, &arguments);
         let state = request.request_state.as_deref();
-        let retry = self.retry.open(request.input_responses, state, &bound)?;
+        let bound = || binding("tools/call", &request.name, &request.arguments);
+        let retry = self.retry.open(request.input_responses, state, bound)?;
         let client = self.link(&context, retry)?;
         tokio::select! {
             result = self.call(&request.name, request.arguments.as_ref(), client) => result,
@@ -322,9 +318,9 @@ impl ServerHandler for MoatServer {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let bound = binding("resources/read", &request.uri, &serde_json::Value::Null);
+        let bound = || binding("resources/read", &request.uri, &serde_json::Value::Null);
         let state = request.request_state.as_deref();
-        let retry = self.retry.open(request.input_responses, state, &bound)?;
+        let retry = self.retry.open(request.input_responses, state, bound)?;
         let registry = self.registry.current();
         for plugin in registry.resource_routes(&request.uri) {
             let client = self.link(&context, retry.clone())?;
@@ -333,7 +329,7 @@ impl ServerHandler for MoatServer {
                 Ok(Some(contents)) => return Ok(ReadResourceResult::new(contents).into()),
                 Ok(None) => continue,
                 Err(error) => {
-                    return match self.input_or_error(error, stateless, &bound)? {
+                    return match self.input_or_error(error, stateless, bound)? {
                         Answer::Input(input) => Ok(input.into()),
                         Answer::Failed(error) => {
                             Err(ErrorData::internal_error(error.to_string(), None))
@@ -387,9 +383,9 @@ impl ServerHandler for MoatServer {
     ) -> Result<GetPromptResponse, ErrorData> {
         let chosen = serde_json::to_value(request.arguments.clone().unwrap_or_default())
             .map_err(|e| ErrorData::invalid_params(format!("bad arguments: {e}"), None))?;
-        let bound = binding("prompts/get", &request.name, &chosen);
+        let bound = || binding("prompts/get", &request.name, &chosen);
         let state = request.request_state.as_deref();
-        let retry = self.retry.open(request.input_responses, state, &bound)?;
+        let retry = self.retry.open(request.input_responses, state, bound)?;
         let registry = self.registry.current();
         let plugin = registry.prompt_route(&request.name).ok_or_else(|| {
             ErrorData::invalid_params(format!("Unknown prompt: {}", request.name), None)
@@ -403,7 +399,7 @@ impl ServerHandler for MoatServer {
         {
             Ok(Ok(result)) => Ok(result.into()),
             Ok(Err(refused)) => Err(ErrorData::invalid_params(refused, None)),
-            Err(error) => match self.input_or_error(error, stateless, &bound)? {
+            Err(error) => match self.input_or_error(error, stateless, bound)? {
                 Answer::Input(input) => Ok(input.into()),
                 Answer::Failed(error) => Err(ErrorData::internal_error(error.to_string(), None)),
             },
