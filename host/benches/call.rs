@@ -203,7 +203,7 @@ async fn sequential(
         for _ in 0..calls {
             let start = Instant::now();
             let result = plugin
-                .call(&runtime, ClientLink::default(), TOOL, ARGUMENTS.to_owned())
+                .call(ClientLink::default(), TOOL, ARGUMENTS.to_owned())
                 .await;
             latencies.push(start.elapsed());
             check(result)?;
@@ -228,7 +228,7 @@ async fn concurrent(
                 for _ in 0..calls {
                     check(
                         plugin
-                            .call(&runtime, ClientLink::default(), TOOL, ARGUMENTS.to_owned())
+                            .call(ClientLink::default(), TOOL, ARGUMENTS.to_owned())
                             .await,
                     )?;
                 }

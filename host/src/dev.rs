@@ -232,7 +232,7 @@ pub async fn start(
     runtime: Runtime,
 ) -> anyhow::Result<MoatServer> {
     let live = LiveRegistry::new(Registry::default());
-    let server = MoatServer::new(runtime.clone(), live.clone(), true);
+    let server = MoatServer::new(live.clone(), true);
     let mut watched: Vec<(&Path, RecursiveMode)> = krate
         .sources()
         .iter()

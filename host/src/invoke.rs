@@ -3,7 +3,7 @@
 
 use tokio::time::Instant;
 use wasmtime::component::Instance;
-use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime::{Store, Trap};
 
 use crate::bindings::moat::plugin::server_types::{
     Completion, CompletionTarget, Prompt, PromptResult, ReadError, Resource, ResourceContents,
@@ -12,8 +12,8 @@ use crate::bindings::moat::plugin::server_types::{
 use crate::bindings::moat::plugin::types::{self, ToolResult};
 use crate::client::{ClientLink, InputRequired, MissingCapability};
 use crate::error::CallError;
+use crate::instances::Fresh;
 use crate::plugin::LoadedPlugin;
-use crate::runtime::Runtime;
 use crate::state::CallState;
 
 /// What to ask of the instance.
@@ -59,15 +59,11 @@ pub struct Described {
 }
 
 impl LoadedPlugin {
-    /// Runs `op` in a fresh instance, answering `client`, under the plugin's
-    /// limits: a concurrency slot, memory, and one deadline for the wait, the
-    /// start and the run.
-    pub(crate) async fn run(
-        &self,
-        runtime: &Runtime,
-        client: ClientLink,
-        op: Op<'_>,
-    ) -> Result<Output, CallError> {
+    /// Runs `op` in a fresh instance (the spare made ahead of time, when one
+    /// is ready: see [`crate::instances`]), answering `client`, under the
+    /// plugin's limits: a concurrency slot, memory, and one deadline for the
+    /// wait, the start and the run.
+    pub(crate) async fn run(&self, client: ClientLink, op: Op<'_>) -> Result<Output, CallError> {
         let limits = self.sandbox().limits();
         let deadline = Instant::now() + limits.timeout;
         let _slot = tokio::time::timeout_at(deadline, self.slots().acquire())
@@ -78,17 +74,41 @@ impl LoadedPlugin {
                 waited: limits.timeout,
             })?
             .expect("the semaphore is never closed");
-        let mut store = self.new_store(runtime, deadline, client)?;
+        let instances = self.instances();
+        let (mut store, ready) = match instances.take_spare() {
+            Some(Fresh { store, instance }) => (store, Some(instance)),
+            None => {
+                let store = instances
+                    .store(deadline)
+                    .map_err(|error| CallError::NotStarted {
+                        plugin: self.shared_name(),
+                        reason: format!("{error:#}"),
+                    })?;
+                (store, None)
+            }
+        };
+        store.data_mut().begin(client, deadline);
+        store.set_epoch_deadline(1);
+        let request = !matches!(op, Op::Describe);
         let run = async {
-            let instance = self
-                .pre()
-                .instantiate_async(&mut store)
-                .await
-                .map_err(|error| wasmtime::Error::new(NotStarted(format!("{error:#}"))))?;
+            let instance = match ready {
+                Some(instance) => instance,
+                None => instances
+                    .pre()
+                    .instantiate_async(&mut store)
+                    .await
+                    .map_err(|error| wasmtime::Error::new(NotStarted(format!("{error:#}"))))?,
+            };
             self.invoke(&mut store, &instance, op).await
         };
         let outcome = tokio::time::timeout_at(deadline, run).await;
-        self.finish(outcome, &store)
+        let result = self.finish(outcome, &store);
+        // Loading describes the plugin once: no spare for a plugin that may
+        // never serve a request.
+        if request {
+            instances.recycle(store);
+        }
+        result
     }
 
     async fn invoke(
@@ -159,36 +179,6 @@ impl LoadedPlugin {
                 )
             }
         })
-    }
-
-    /// A store granting what the sandbox grants, with the memory limit and
-    /// the deadline set.
-    fn new_store(
-        &self,
-        runtime: &Runtime,
-        deadline: Instant,
-        client: ClientLink,
-    ) -> Result<Store<CallState>, CallError> {
-        let state =
-            CallState::new(self.shared_name(), self.sandbox(), client).map_err(|error| {
-                CallError::NotStarted {
-                    plugin: self.shared_name(),
-                    reason: format!("{error:#}"),
-                }
-            })?;
-        let mut store = Store::new(runtime.engine(), state);
-        store.limiter(|state| state.limiter());
-        // Check in at every epoch tick: trap once the deadline has passed,
-        // otherwise yield so that a long computation shares its thread.
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            Ok(if Instant::now() >= deadline {
-                UpdateDeadline::Interrupt
-            } else {
-                UpdateDeadline::Yield(1)
-            })
-        });
-        Ok(store)
     }
 
     /// Logs what the plugin printed during a run that ended or hit its

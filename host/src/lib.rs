@@ -11,6 +11,7 @@ pub mod error;
 mod exports;
 pub mod http;
 mod input;
+mod instances;
 mod invoke;
 pub mod limits;
 pub mod loader;

@@ -249,7 +249,7 @@ async fn serve(
     let registry = startup::load(&dir, &loader).await?;
     let tools = registry.current().tools().len();
     let plugins = registry.current().plugins().len();
-    let server = MoatServer::new(runtime.clone(), registry.clone(), watch);
+    let server = MoatServer::new(registry.clone(), watch);
     let _watch = if watch {
         tracing::info!("watching {} for changes", dir.display());
         Some(moat::watcher::watch(
@@ -391,8 +391,8 @@ async fn call(
 ) -> anyhow::Result<ExitCode> {
     let arguments: JsonObject =
         serde_json::from_str(args).context("--args is not a JSON object")?;
-    let (runtime, registry) = load(&dir, cache).await?;
-    let server = MoatServer::new(runtime, registry, false);
+    let (_runtime, registry) = load(&dir, cache).await?;
+    let server = MoatServer::new(registry, false);
     // No client is connected to answer a plugin's questions: `ask` fails.
     let response = server
         .call(tool, Some(&arguments), ClientLink::default())

@@ -13,6 +13,7 @@ use crate::bindings::moat::plugin::types::ToolResult;
 use crate::client::ClientLink;
 use crate::error::{CallError, LoadError};
 use crate::exports::Exports;
+use crate::instances::Instances;
 use crate::invoke::{Op, Output};
 use crate::manifest::Manifest;
 use crate::runtime::Runtime;
@@ -24,9 +25,8 @@ use crate::{server_def, tool_def, tool_result};
 pub struct LoadedPlugin {
     name: Arc<str>,
     path: PathBuf,
-    pre: InstancePre<CallState>,
+    instances: Arc<Instances>,
     exports: Exports,
-    sandbox: Sandbox,
     slots: Semaphore,
     /// The tools as served (with the manifest's prefix).
     tools: Vec<Tool>,
@@ -79,12 +79,11 @@ impl LoadedPlugin {
         })?;
         let (pre, exports) = compile(runtime, &path).await?;
         let mut plugin = Self {
+            slots: Semaphore::new(sandbox.limits().max_concurrency as usize),
+            instances: Arc::new(Instances::new(name.clone(), pre, sandbox)),
             name,
             path,
-            pre,
             exports,
-            slots: Semaphore::new(sandbox.limits().max_concurrency as usize),
-            sandbox,
             tools: Vec::new(),
             own_names: Vec::new(),
             output_checks: Vec::new(),
@@ -92,9 +91,7 @@ impl LoadedPlugin {
             templates: Vec::new(),
             prompts: Vec::new(),
         };
-        plugin
-            .describe(runtime, manifest.tools.prefix.as_deref())
-            .await?;
+        plugin.describe(manifest.tools.prefix.as_deref()).await?;
         Ok(plugin)
     }
 
@@ -110,12 +107,13 @@ impl LoadedPlugin {
 
     /// What the plugin is granted, and its limits.
     pub fn sandbox(&self) -> &Sandbox {
-        &self.sandbox
+        self.instances.sandbox()
     }
 
     /// The interfaces the component imports, e.g. `wasi:io/streams@0.2.6`.
     pub fn imports(&self, engine: &wasmtime::Engine) -> Vec<String> {
-        self.pre
+        self.instances
+            .pre()
             .component()
             .component_type()
             .imports(engine)
@@ -152,7 +150,6 @@ impl LoadedPlugin {
     /// in a fresh instance, under the plugin's limits, answering `client`.
     pub async fn call(
         &self,
-        runtime: &Runtime,
         client: ClientLink,
         tool: &str,
         arguments: String,
@@ -162,7 +159,7 @@ impl LoadedPlugin {
             tool: index.map_or(tool, |i| self.own_names[i].as_str()),
             arguments,
         };
-        let Output::Tool(result) = self.run(runtime, client, op).await? else {
+        let Output::Tool(result) = self.run(client, op).await? else {
             unreachable!("a call answers a tool result");
         };
         self.check_size(result_size(&result))?;
@@ -190,11 +187,10 @@ impl LoadedPlugin {
     /// Reads the resource at `uri`; `Ok(None)` if the plugin serves none there.
     pub async fn read(
         &self,
-        runtime: &Runtime,
         client: ClientLink,
         uri: &str,
     ) -> Result<Option<Vec<rmcp::model::ResourceContents>>, CallError> {
-        let Output::Read(read) = self.run(runtime, client, Op::Read { uri }).await? else {
+        let Output::Read(read) = self.run(client, Op::Read { uri }).await? else {
             unreachable!("a read answers contents");
         };
         match read {
@@ -216,13 +212,12 @@ impl LoadedPlugin {
     /// strings); `Ok(Err(message))` when the plugin refuses the arguments.
     pub async fn prompt(
         &self,
-        runtime: &Runtime,
         client: ClientLink,
         name: &str,
         arguments: String,
     ) -> Result<Result<rmcp::model::GetPromptResult, String>, CallError> {
         let op = Op::Prompt { name, arguments };
-        let Output::Prompt(prompt) = self.run(runtime, client, op).await? else {
+        let Output::Prompt(prompt) = self.run(client, op).await? else {
             unreachable!("a prompt request answers a prompt");
         };
         Ok(prompt.map(server_def::prompt_result))
@@ -232,7 +227,6 @@ impl LoadedPlugin {
     /// object of the arguments already chosen.
     pub(crate) async fn complete(
         &self,
-        runtime: &Runtime,
         client: ClientLink,
         target: CompletionTarget,
         argument: &str,
@@ -245,7 +239,7 @@ impl LoadedPlugin {
             value,
             context,
         };
-        let Output::Completion(completion) = self.run(runtime, client, op).await? else {
+        let Output::Completion(completion) = self.run(client, op).await? else {
             unreachable!("a completion request answers a completion");
         };
         server_def::completion(completion).map_err(|reason| CallError::BadResult {
@@ -256,7 +250,7 @@ impl LoadedPlugin {
 
     /// Whether a result of `size` bytes is within the plugin's `max_output`.
     fn check_size(&self, size: usize) -> Result<(), CallError> {
-        let limit = self.sandbox.limits().max_output;
+        let limit = self.sandbox().limits().max_output;
         if size > limit {
             return Err(CallError::Output {
                 plugin: self.name.clone(),
@@ -268,8 +262,8 @@ impl LoadedPlugin {
     }
 
     /// Asks the plugin, once, what it serves.
-    async fn describe(&mut self, runtime: &Runtime, prefix: Option<&str>) -> Result<(), LoadError> {
-        let described = self.run(runtime, ClientLink::default(), Op::Describe).await;
+    async fn describe(&mut self, prefix: Option<&str>) -> Result<(), LoadError> {
+        let described = self.run(ClientLink::default(), Op::Describe).await;
         let Output::Described(described) = described.map_err(|source| LoadError::Describe {
             path: self.path.clone(),
             source,
@@ -324,8 +318,8 @@ impl LoadedPlugin {
         Ok(())
     }
 
-    pub(crate) fn pre(&self) -> &InstancePre<CallState> {
-        &self.pre
+    pub(crate) fn instances(&self) -> &Arc<Instances> {
+        &self.instances
     }
 
     pub(crate) fn exports(&self) -> &Exports {

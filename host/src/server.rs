@@ -24,14 +24,12 @@ use crate::client::ClientLink;
 use crate::error::CallError;
 use crate::input::{Answers, Retry, binding};
 use crate::registry::LiveRegistry;
-use crate::runtime::Runtime;
 use crate::subscriptions::Subscriptions;
 use crate::tool_result;
 
 /// Serves the plugins of a [`LiveRegistry`] to one or many MCP clients.
 #[derive(Clone)]
 pub struct MoatServer {
-    runtime: Runtime,
     registry: LiveRegistry,
     /// Whether the lists can change while serving (`--watch`).
     list_changes: bool,
@@ -57,12 +55,11 @@ struct Session {
 static SESSIONS: AtomicU64 = AtomicU64::new(1);
 
 impl MoatServer {
-    /// A server for `registry`, running calls on `runtime`. With
+    /// A server for `registry`. With
     /// `list_changes`, it advertises `listChanged` and [`Self::tools_changed`]
     /// notifies its clients.
-    pub fn new(runtime: Runtime, registry: LiveRegistry, list_changes: bool) -> Self {
+    pub fn new(registry: LiveRegistry, list_changes: bool) -> Self {
         Self {
-            runtime,
             registry,
             list_changes,
             peers: Arc::default(),
@@ -105,7 +102,7 @@ impl MoatServer {
         };
         let stateless = client.stateless;
         let request = || binding("tools/call", name, &original);
-        match plugin.call(&self.runtime, client, name, arguments).await {
+        match plugin.call(client, name, arguments).await {
             Ok(result) => Ok(result.into()),
             Err(error) => match self.input_or_error(error, stateless, request)? {
                 Answer::Input(input) => Ok(input.into()),
@@ -325,7 +322,7 @@ impl ServerHandler for MoatServer {
         for plugin in registry.resource_routes(&request.uri) {
             let client = self.link(&context, retry.clone())?;
             let stateless = client.stateless;
-            match plugin.read(&self.runtime, client, &request.uri).await {
+            match plugin.read(client, &request.uri).await {
                 Ok(Some(contents)) => return Ok(ReadResourceResult::new(contents).into()),
                 Ok(None) => continue,
                 Err(error) => {
@@ -393,10 +390,7 @@ impl ServerHandler for MoatServer {
         let arguments = chosen.to_string();
         let client = self.link(&context, retry)?;
         let stateless = client.stateless;
-        match plugin
-            .prompt(&self.runtime, client, &request.name, arguments)
-            .await
-        {
+        match plugin.prompt(client, &request.name, arguments).await {
             Ok(Ok(result)) => Ok(result.into()),
             Ok(Err(refused)) => Err(ErrorData::invalid_params(refused, None)),
             Err(error) => match self.input_or_error(error, stateless, bound)? {
@@ -435,14 +429,7 @@ impl ServerHandler for MoatServer {
         let client = self.link(&context, None)?;
         let argument = &request.argument;
         plugin
-            .complete(
-                &self.runtime,
-                client,
-                target,
-                &argument.name,
-                &argument.value,
-                chosen,
-            )
+            .complete(client, target, &argument.name, &argument.value, chosen)
             .await
             .map(CompleteResult::new)
             .map_err(|error| ErrorData::internal_error(error.to_string(), None))

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use tokio::time::Instant;
 use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -27,12 +28,14 @@ pub struct CallState {
     stdout: Captured,
     stderr: Captured,
     client: ClientLink,
+    deadline: Instant,
 }
 
 impl CallState {
-    /// A state for one call of `plugin`, granted what `sandbox` grants,
-    /// answering `client`.
-    pub fn new(plugin: Arc<str>, sandbox: &Sandbox, client: ClientLink) -> wasmtime::Result<Self> {
+    /// A state for one instance of `plugin`, granted what `sandbox` grants,
+    /// whose calls stop at `deadline`. It answers no client until
+    /// [`Self::begin`].
+    pub fn new(plugin: Arc<str>, sandbox: &Sandbox, deadline: Instant) -> wasmtime::Result<Self> {
         let stdout = Captured::new(CAPTURED_OUTPUT);
         let stderr = Captured::new(CAPTURED_OUTPUT);
         Ok(Self {
@@ -48,8 +51,20 @@ impl CallState {
             log_message: sandbox.limits().log_message,
             stdout,
             stderr,
-            client,
+            client: ClientLink::default(),
+            deadline,
         })
+    }
+
+    /// Starts a request: the instance answers `client`, and stops at `deadline`.
+    pub fn begin(&mut self, client: ClientLink, deadline: Instant) {
+        self.client = client;
+        self.deadline = deadline;
+    }
+
+    /// When the running call is stopped.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
     }
 
     /// The client this call answers.

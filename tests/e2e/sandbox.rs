@@ -334,6 +334,34 @@ async fn hostile_calls_in_parallel_do_not_fail_good_calls() {
 }
 
 #[tokio::test]
+async fn every_call_runs_in_an_instance_nothing_ran_in_before() {
+    let served = Served::start(&PluginDir::with_math().with_hostile("")).await;
+    let earlier = |result: &rmcp::model::CallToolResult| {
+        assert_ne!(result.is_error, Some(true), "{result:?}");
+        result.structured_content.as_ref().unwrap()["earlier"].clone()
+    };
+    // One after another (each call may take the instance made ahead of time
+    // after the one before), with a crash in between, then many at once.
+    for i in 0..20 {
+        let result = served
+            .call("remember", json!({"text": format!("secret {i}")}))
+            .await;
+        assert_eq!(earlier(&result), json!([]), "call {i}");
+        if i == 10 {
+            tool_error(&served, "panic", json!({"message": "mid-way"})).await;
+        }
+    }
+    let at_once = join_all(
+        (0..16).map(|i| served.call("remember", json!({"text": format!("parallel {i}")}))),
+    )
+    .await;
+    for result in &at_once {
+        assert_eq!(earlier(result), json!([]));
+    }
+    served.stop().await;
+}
+
+#[tokio::test]
 async fn a_plugin_cannot_shadow_another_plugins_tool() {
     let dir = PluginDir::with_math().copy(moat_test_artifacts::DUPE, "dupe.wasm");
     let served = Served::start(&dir).await;
