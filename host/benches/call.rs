@@ -168,20 +168,20 @@ async fn run(plan: Plan) -> anyhow::Result<()> {
     }
 
     for m in &measured {
-        sequential(&runtime, &m.plugin, plan.warmup).await?;
+        sequential(&m.plugin, plan.warmup).await?;
     }
     let n = measured.len();
     for round in 0..plan.rounds {
         for k in 0..n {
             let m = &mut measured[(round + k) % n];
-            let latencies = sequential(&runtime, &m.plugin, plan.calls).await?;
+            let latencies = sequential(&m.plugin, plan.calls).await?;
             m.latencies.extend(latencies);
         }
     }
     for round in 0..plan.concurrent_rounds {
         for k in 0..n {
             let m = &mut measured[(round + k) % n];
-            let throughput = concurrent(&runtime, &m.plugin, plan.concurrent_calls).await?;
+            let throughput = concurrent(&m.plugin, plan.concurrent_calls).await?;
             m.throughputs.push(throughput);
         }
     }
@@ -192,12 +192,8 @@ async fn run(plan: Plan) -> anyhow::Result<()> {
 
 /// Makes `calls` calls one after another, on a worker thread as the server
 /// does, and returns how long each took.
-async fn sequential(
-    runtime: &Runtime,
-    plugin: &Arc<LoadedPlugin>,
-    calls: usize,
-) -> anyhow::Result<Vec<Duration>> {
-    let (runtime, plugin) = (runtime.clone(), plugin.clone());
+async fn sequential(plugin: &Arc<LoadedPlugin>, calls: usize) -> anyhow::Result<Vec<Duration>> {
+    let plugin = plugin.clone();
     tokio::spawn(async move {
         let mut latencies = Vec::with_capacity(calls);
         for _ in 0..calls {
@@ -215,15 +211,11 @@ async fn sequential(
 
 /// Makes `calls` calls from each of [`CALLERS`] tasks at once and returns
 /// the calls completed per second.
-async fn concurrent(
-    runtime: &Runtime,
-    plugin: &Arc<LoadedPlugin>,
-    calls: usize,
-) -> anyhow::Result<f64> {
+async fn concurrent(plugin: &Arc<LoadedPlugin>, calls: usize) -> anyhow::Result<f64> {
     let start = Instant::now();
     let callers: Vec<_> = (0..CALLERS)
         .map(|_| {
-            let (runtime, plugin) = (runtime.clone(), plugin.clone());
+            let plugin = plugin.clone();
             tokio::spawn(async move {
                 for _ in 0..calls {
                     check(

@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo build --release -p moat -p moat-bench && (cd plugins && cargo build --release)
-//! cargo run --release -p moat-bench --bin mcp-bench            # about 3.5 minutes
+//! cargo run --release -p moat-bench --bin mcp-bench            # about 4.5 minutes
 //! cargo run --release -p moat-bench --bin mcp-bench -- --quick # a smoke check, under a minute
 //! ```
 //!
@@ -11,6 +11,7 @@
 //!
 //! - **moat**: `target/release/moat serve` with a plugin directory holding
 //!   only `math.wasm` (`plugins/target/wasm32-wasip2/release/math.wasm`);
+//!   with `--baseline`, a second moat binary runs beside it as **baseline**;
 //! - **native**: `native-math`, this crate's plain rmcp server with no
 //!   sandbox, configured as moat is: the floor;
 //! - **python**: `bench/python/math_server.py`, the Python SDK's
@@ -28,11 +29,23 @@
 //!    Streamable HTTP, driven by `wrk` at 1, 4, 16 and 64 connections
 //!    (requests/s, and wrk's median and p99).
 //!
+//! and, for the moat binaries only:
+//!
+//! 5. **start-up with 1, 20 and 100 plugins**, cold and cached
+//!    ([`plugins`]);
+//! 6. **resident memory**, idle, with no plugins and with 100 ([`memory`]).
+//!
 //! Within each workload the servers take turns, batch by batch, and each
 //! round starts with a different server, so drift on a shared machine hits
 //! them all alike. The report, a markdown table per workload with the ratios
-//! moat ÷ native and moat ÷ python, goes to stdout; progress goes to stderr.
+//! moat ÷ baseline, moat ÷ native and moat ÷ python, goes to stdout;
+//! progress goes to stderr. `--plot FILE.svg` also draws the HTTP and stdio
+//! figures ([`plot`]).
 
+mod copies;
+mod memory;
+mod plot;
+mod plugins;
 mod report;
 mod servers;
 mod stats;
@@ -51,7 +64,7 @@ use crate::servers::{Server, Setup};
 #[derive(Parser)]
 #[command(about = "Benchmark moat against a native rmcp server and a Python MCP server")]
 struct Cli {
-    /// A smoke check: every workload, briefly (well under a minute).
+    /// A smoke check: every workload, briefly (under a minute).
     #[arg(long)]
     quick: bool,
     /// The servers to measure, comma-separated.
@@ -60,6 +73,13 @@ struct Cli {
     /// The `moat` binary [default: target/release/moat].
     #[arg(long)]
     moat: Option<PathBuf>,
+    /// A second `moat` binary, measured beside moat in every workload as
+    /// `baseline`, with a ratio moat ÷ baseline (before and after a change).
+    #[arg(long, value_name = "PATH")]
+    baseline: Option<PathBuf>,
+    /// Also draw the HTTP and stdio `tools/call` figures as an SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
     /// The math plugin [default: plugins/target/wasm32-wasip2/release/math.wasm].
     #[arg(long)]
     math_wasm: Option<PathBuf>,
@@ -75,6 +95,12 @@ struct Cli {
 pub struct Plan {
     /// Measured launches per server.
     pub starts: usize,
+    /// Launches per plugin count with a cold compile cache.
+    pub cold_starts: usize,
+    /// Launches per plugin count with a filled compile cache.
+    pub cached_starts: usize,
+    /// Launches per moat binary and plugin count for resident memory.
+    pub memory_launches: usize,
     /// Unmeasured calls before the stdio measurements.
     pub warmup: usize,
     /// Rounds; in each, every server runs one batch.
@@ -97,6 +123,9 @@ pub struct Plan {
 impl Plan {
     const FULL: Self = Self {
         starts: 5,
+        cold_starts: 3,
+        cached_starts: 5,
+        memory_launches: 3,
         warmup: 300,
         rounds: 10,
         calls: 500,
@@ -108,6 +137,9 @@ impl Plan {
     };
     const QUICK: Self = Self {
         starts: 1,
+        cold_starts: 1,
+        cached_starts: 1,
+        memory_launches: 1,
         warmup: 20,
         rounds: 2,
         calls: 100,
@@ -124,12 +156,7 @@ impl Plan {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let plan = if cli.quick { Plan::QUICK } else { Plan::FULL };
-    let mut servers: Vec<Server> = Vec::new();
-    for &server in &cli.servers {
-        if !servers.contains(&server) {
-            servers.push(server);
-        }
-    }
+    let servers = servers(&cli)?;
     let temp = tempfile::tempdir()?;
     let setup = setup(&cli, temp.path())?;
     let wrk = wrk::Wrk::find(&cli.wrk)?;
@@ -137,6 +164,16 @@ async fn main() -> anyhow::Result<()> {
 
     eprintln!("start-up ({} launches each)", plan.starts);
     let starts = stdio::start_up(&setup, &servers, &plan).await?;
+    let fleet = plugins::Fleet::create(temp.path(), &std::fs::read(&setup.math)?)?;
+    eprintln!(
+        "start-up with {:?} plugins ({} cold, {} cached launches each)",
+        plugins::COUNTS,
+        plan.cold_starts,
+        plan.cached_starts
+    );
+    let plugin_starts = plugins::start_up(&setup, &servers, &plan, &fleet).await?;
+    eprintln!("resident memory, idle");
+    let memory = memory::measure(&setup, &servers, &plan, &fleet).await?;
     eprintln!("stdio: tools/call and tools/list");
     let (calls, lists) = stdio::round_trips(&setup, &servers, &plan).await?;
     eprintln!("HTTP: wrk at {:?} connections", plan.connections);
@@ -147,13 +184,38 @@ async fn main() -> anyhow::Result<()> {
         quick: cli.quick,
         servers: &servers,
         starts,
+        plugin_starts,
+        memory,
         calls,
         lists,
         http,
         elapsed: began.elapsed(),
     };
     print!("{}", report.markdown());
+    if let Some(path) = &cli.plot {
+        plot::draw(&report, path)?;
+        eprintln!("plot written to {}", path.display());
+    }
     Ok(())
+}
+
+/// The servers to measure, each once, in the order given, with `baseline`
+/// right after moat if `--baseline` is given.
+fn servers(cli: &Cli) -> anyhow::Result<Vec<Server>> {
+    let mut servers: Vec<Server> = Vec::new();
+    for &server in &cli.servers {
+        if servers.contains(&server) {
+            continue;
+        }
+        servers.push(server);
+        if server == Server::Moat && cli.baseline.is_some() {
+            servers.push(Server::Baseline);
+        }
+    }
+    if cli.baseline.is_some() && !servers.contains(&Server::Moat) {
+        bail!("--baseline is compared with moat: keep moat in --servers");
+    }
+    Ok(servers)
 }
 
 /// Finds what the servers need and checks that it is there, with a hint on
@@ -179,6 +241,9 @@ fn setup(cli: &Cli, temp: &Path) -> anyhow::Result<Setup> {
         .unwrap_or_else(|| root.join("target/venv/bin/python"));
     let script = root.join("bench/python/math_server.py");
     require(&moat, "build it with `cargo build --release -p moat`")?;
+    if let Some(baseline) = &cli.baseline {
+        require(baseline, "--baseline names a moat binary")?;
+    }
     require(&math, "build it with `cd plugins && cargo build --release`")?;
     require(
         &native,
@@ -200,8 +265,10 @@ fn setup(cli: &Cli, temp: &Path) -> anyhow::Result<Setup> {
     std::fs::create_dir_all(&logs)?;
     Ok(Setup {
         moat,
+        baseline: cli.baseline.clone(),
+        math,
         plugins,
-        cache: temp.join("cache"),
+        caches: temp.join("caches"),
         native,
         python,
         script,

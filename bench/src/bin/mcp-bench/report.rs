@@ -1,14 +1,19 @@
 //! The report: a markdown table per workload, each with the ratios moat ÷
-//! native and moat ÷ python from the same run, and the issue's targets.
+//! baseline, moat ÷ native and moat ÷ python from the same run, and the
+//! issue's targets.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::Plan;
+use crate::memory::Resident;
+use crate::plugins::{Cache, Launch};
 use crate::servers::Server;
 use crate::stats::{Samples, Summary, median};
 use crate::wrk::{HttpLevel, WrkRun};
+
+mod plugin_tables;
 
 /// Everything measured in one run.
 pub struct Report<'a> {
@@ -20,6 +25,10 @@ pub struct Report<'a> {
     pub servers: &'a [Server],
     /// Start-up times.
     pub starts: HashMap<Server, Vec<Duration>>,
+    /// Start-up times of the moat binaries with many plugins.
+    pub plugin_starts: HashMap<Launch, Vec<Duration>>,
+    /// Resident memory of the moat binaries, by plugin count.
+    pub memory: HashMap<(Server, usize), Resident>,
     /// Sequential stdio `tools/call` round trips.
     pub calls: HashMap<Server, Samples>,
     /// Sequential stdio `tools/list` round trips.
@@ -82,13 +91,37 @@ impl Launches {
             max: at(times.len().saturating_sub(1)),
         }
     }
+
+    /// The median, minimum and maximum in milliseconds.
+    fn cells(&self) -> [String; 3] {
+        [ms(self.median), ms(self.min), ms(self.max)]
+    }
+
+    /// The ratios of the median, minimum and maximum to `other`'s.
+    fn ratios(&self, other: &Self) -> [String; 3] {
+        let ratio = |f: fn(&Self) -> Duration| ratio(f(self).as_secs_f64(), f(other).as_secs_f64());
+        [ratio(|l| l.median), ratio(|l| l.min), ratio(|l| l.max)]
+    }
+}
+
+/// A row of label cells followed by figure cells.
+fn row<const N: usize>(labels: &[&str], figures: [String; N]) -> Vec<String> {
+    labels
+        .iter()
+        .map(|label| label.to_string())
+        .chain(figures)
+        .collect()
 }
 
 /// The servers moat is compared with, and the label of each ratio.
-const BASELINES: [(Server, &str); 2] = [
+const COMPARISONS: [(Server, &str); 3] = [
+    (Server::Baseline, "moat ÷ baseline"),
     (Server::Native, "moat ÷ native"),
     (Server::Python, "moat ÷ python"),
 ];
+
+/// The plugin count whose cached start-up the issue sets a target for.
+const TARGET_PLUGINS: usize = 20;
 
 impl Report<'_> {
     /// The whole report as markdown.
@@ -110,6 +143,8 @@ impl Report<'_> {
             self.elapsed.as_secs_f64()
         );
         self.start_up(&mut out);
+        self.plugin_starts(&mut out);
+        self.memory(&mut out);
         let _ = writeln!(
             out,
             "## `tools/call mul`, sequential, one stdio connection\n\n\
@@ -152,25 +187,11 @@ impl Report<'_> {
         let launches = |server: Server| Launches::of(self.starts.get(&server));
         let mut rows = Vec::new();
         for &server in self.servers {
-            let l = launches(server);
-            rows.push(vec![
-                server.name().to_owned(),
-                ms(l.median),
-                ms(l.min),
-                ms(l.max),
-            ]);
+            rows.push(row(&[server.name()], launches(server).cells()));
         }
-        for (baseline, label) in self.baselines() {
-            let (moat, other) = (launches(Server::Moat), launches(baseline));
-            let ratio = |f: fn(&Launches) -> Duration| {
-                ratio(f(&moat).as_secs_f64(), f(&other).as_secs_f64())
-            };
-            rows.push(vec![
-                label.to_owned(),
-                ratio(|l| l.median),
-                ratio(|l| l.min),
-                ratio(|l| l.max),
-            ]);
+        for (other, label) in self.comparisons() {
+            let ratios = launches(Server::Moat).ratios(&launches(other));
+            rows.push(row(&[label], ratios));
         }
         table(out, &["server", "median ms", "min ms", "max ms"], 1, &rows);
     }
@@ -191,8 +212,8 @@ impl Report<'_> {
                 format!("{:.0}", s.per_second),
             ]);
         }
-        for (baseline, label) in self.baselines() {
-            let (moat, other) = (summaries[&Server::Moat], summaries[&baseline]);
+        for (other, label) in self.comparisons() {
+            let (moat, other) = (summaries[&Server::Moat], summaries[&other]);
             rows.push(vec![
                 label.to_owned(),
                 ratio(moat.median.as_secs_f64(), other.median.as_secs_f64()),
@@ -226,8 +247,8 @@ impl Report<'_> {
                     format!("{} / {}", f.errors, f.requests),
                 ]);
             }
-            for (baseline, label) in self.baselines() {
-                let (moat, other) = (figures[&Server::Moat], figures[&baseline]);
+            for (other, label) in self.comparisons() {
+                let (moat, other) = (figures[&Server::Moat], figures[&other]);
                 ratios.push(vec![
                     level.connections.to_string(),
                     label.to_owned(),
@@ -301,6 +322,29 @@ impl Report<'_> {
                 value > 10.0,
             ));
         }
+        let cached = self.plugin_starts.get(&Launch {
+            plugins: TARGET_PLUGINS,
+            cache: Cache::Cached,
+            server: Server::Moat,
+        });
+        if cached.is_some() {
+            let value = Launches::of(cached).median.as_secs_f64() * 1e3;
+            lines.push(target(
+                &format!("start-up with {TARGET_PLUGINS} plugins, cached, median ms"),
+                value,
+                "under 100",
+                value < 100.0,
+            ));
+        }
+        if let Some([Some(total), ..]) = self.per_idle_plugin(Server::Moat) {
+            let value = total / 1e6;
+            lines.push(target(
+                "resident memory per idle plugin, MB (VmRSS)",
+                value,
+                "under 2",
+                value < 2.0,
+            ));
+        }
         if !lines.is_empty() {
             out.push_str("## The issue's targets\n\n");
             for line in lines {
@@ -310,10 +354,18 @@ impl Report<'_> {
     }
 
     /// The servers moat is compared with in this run.
-    fn baselines(&self) -> impl Iterator<Item = (Server, &'static str)> + '_ {
-        BASELINES.into_iter().filter(|(baseline, _)| {
-            self.servers.contains(&Server::Moat) && self.servers.contains(baseline)
+    fn comparisons(&self) -> impl Iterator<Item = (Server, &'static str)> + '_ {
+        COMPARISONS.into_iter().filter(|(other, _)| {
+            self.servers.contains(&Server::Moat) && self.servers.contains(other)
         })
+    }
+
+    /// The moat binaries measured: moat, and the baseline if any.
+    fn moats(&self) -> impl Iterator<Item = Server> + '_ {
+        self.servers
+            .iter()
+            .copied()
+            .filter(|server| server.is_moat())
     }
 }
 

@@ -1,9 +1,9 @@
-//! The three servers: how each is started over stdio and over HTTP, and a
-//! check that an HTTP server answers a stateless `tools/call` correctly.
+//! The servers: how each is started over stdio and over HTTP, and a check
+//! that an HTTP server answers a stateless `tools/call` correctly.
 
 use std::fs::File;
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,10 @@ use tokio::process::{Child, Command};
 pub enum Server {
     /// `moat serve` with the math plugin.
     Moat,
+    /// A second `moat` binary (`--baseline`), run exactly as moat is: the
+    /// same build before a change, say.
+    #[value(skip)]
+    Baseline,
     /// `native-math`: rmcp, no sandbox.
     Native,
     /// `math_server.py`: the Python SDK's `MCPServer`.
@@ -29,9 +33,15 @@ impl Server {
     pub fn name(self) -> &'static str {
         match self {
             Self::Moat => "moat",
+            Self::Baseline => "baseline",
             Self::Native => "native",
             Self::Python => "python",
         }
+    }
+
+    /// Whether this is a `moat` binary, which serves plugins.
+    pub fn is_moat(self) -> bool {
+        matches!(self, Self::Moat | Self::Baseline)
     }
 }
 
@@ -39,10 +49,14 @@ impl Server {
 pub struct Setup {
     /// The `moat` binary.
     pub moat: PathBuf,
+    /// The `--baseline` moat binary, if any.
+    pub baseline: Option<PathBuf>,
+    /// The math plugin.
+    pub math: PathBuf,
     /// A plugin directory holding only `math.wasm`.
     pub plugins: PathBuf,
-    /// moat's compile cache for this run.
-    pub cache: PathBuf,
+    /// Where the compile caches go: one directory per moat binary.
+    pub caches: PathBuf,
     /// The `native-math` binary.
     pub native: PathBuf,
     /// The Python interpreter with `mcp` installed.
@@ -58,15 +72,41 @@ impl Setup {
     /// stdout are the transport, its stderr going to a log file named after
     /// `label`.
     pub fn stdio(&self, server: Server, label: &str) -> anyhow::Result<TokioChildProcess> {
-        let mut command = self.command(server);
-        command.arg(match server {
-            Server::Moat => "serve",
-            _ => "stdio",
-        });
-        if server == Server::Moat {
-            command.arg("--plugins").arg(&self.plugins);
-            command.arg("--cache").arg(&self.cache);
+        if server.is_moat() {
+            return self.moat_stdio(server, &self.plugins, &self.cache(server), label);
         }
+        let mut command = self.command(server)?;
+        command.arg("stdio");
+        self.spawn_stdio(server, command, label)
+    }
+
+    /// Starts the moat binary `server` serving stdio with the plugins in
+    /// `plugins` and the compile cache `cache`, its stderr going to a log
+    /// file named after `label`.
+    pub fn moat_stdio(
+        &self,
+        server: Server,
+        plugins: &Path,
+        cache: &Path,
+        label: &str,
+    ) -> anyhow::Result<TokioChildProcess> {
+        let mut command = self.command(server)?;
+        command
+            .arg("serve")
+            .arg("--plugins")
+            .arg(plugins)
+            .arg("--cache")
+            .arg(cache);
+        self.spawn_stdio(server, command, label)
+    }
+
+    /// Spawns `command`, the stdio server `server` started for `label`.
+    fn spawn_stdio(
+        &self,
+        server: Server,
+        command: Command,
+        label: &str,
+    ) -> anyhow::Result<TokioChildProcess> {
         let (transport, _) = TokioChildProcess::builder(command)
             .stderr(self.log(server, label)?)
             .spawn()
@@ -77,14 +117,14 @@ impl Setup {
     /// Starts `server` serving Streamable HTTP at `addr`, and waits until it
     /// answers a `tools/call` of `mul` with 425.
     pub async fn http(&self, server: Server, addr: SocketAddr) -> anyhow::Result<HttpServer> {
-        let mut command = self.command(server);
+        let mut command = self.command(server)?;
         match server {
-            Server::Moat => command
+            Server::Moat | Server::Baseline => command
                 .arg("serve")
                 .arg("--plugins")
                 .arg(&self.plugins)
                 .arg("--cache")
-                .arg(&self.cache)
+                .arg(self.cache(server))
                 .arg("--http")
                 .arg(addr.to_string()),
             Server::Native => command.arg("http").arg(addr.to_string()),
@@ -109,17 +149,25 @@ impl Setup {
         Ok(running)
     }
 
+    /// The compile cache of the moat binary `server` for the math plugin.
+    pub fn cache(&self, server: Server) -> PathBuf {
+        self.caches.join(server.name())
+    }
+
     /// The program (and script) of `server`, without its arguments.
-    fn command(&self, server: Server) -> Command {
-        match server {
+    fn command(&self, server: Server) -> anyhow::Result<Command> {
+        Ok(match server {
             Server::Moat => Command::new(&self.moat),
+            Server::Baseline => {
+                Command::new(self.baseline.as_ref().context("no --baseline binary")?)
+            }
             Server::Native => Command::new(&self.native),
             Server::Python => {
                 let mut command = Command::new(&self.python);
                 command.arg(&self.script);
                 command
             }
-        }
+        })
     }
 
     /// A new log file for `server`'s stderr.

@@ -10,6 +10,7 @@ use rmcp::model::{
     ServerResult,
 };
 use rmcp::service::{Peer, RunningService};
+use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt as _};
 use serde_json::json;
 
@@ -18,10 +19,10 @@ use crate::servers::{Server, Setup};
 use crate::stats::{Samples, rotated};
 
 /// A connected rmcp client, with the server it started.
-type Client = RunningService<RoleClient, ()>;
+pub type Client = RunningService<RoleClient, ()>;
 
-/// Tools every server serves.
-const TOOLS: usize = 4;
+/// Tools every server serves, and the math plugin serves.
+pub const TOOLS: usize = 4;
 
 /// Launches each server `plan.starts` times and times each launch from
 /// spawning the process to the end of the first `tools/list`, after the
@@ -60,7 +61,17 @@ async fn launch(setup: &Setup, server: Server) -> anyhow::Result<Duration> {
 
 /// Connects an rmcp client to `server` over stdio, started for `label`.
 async fn connect(setup: &Setup, server: Server, label: &str) -> anyhow::Result<Client> {
-    let transport = setup.stdio(server, label)?;
+    handshake(setup, server, label, setup.stdio(server, label)?).await
+}
+
+/// Connects an rmcp client over `transport`, to `server` started for
+/// `label`; if the handshake fails, the error holds the server's stderr.
+pub async fn handshake(
+    setup: &Setup,
+    server: Server,
+    label: &str,
+    transport: TokioChildProcess,
+) -> anyhow::Result<Client> {
     match ().serve(transport).await {
         Ok(client) => Ok(client),
         Err(error) => bail!(

@@ -103,7 +103,7 @@ impl Wrk {
                         .run(&running[&server], &script, connections, plan.http_duration)
                         .await?;
                     eprintln!(
-                        "  {:>6} {connections:>2} connections: {:>8.0} requests/s",
+                        "  {:>8} {connections:>2} connections: {:>8.0} requests/s",
                         server.name(),
                         run.per_second
                     );
