@@ -67,7 +67,12 @@ impl Instances {
 
     /// The spare, if one is ready.
     pub fn take_spare(&self) -> Option<Fresh> {
-        self.spare.lock().unwrap_or_else(|p| p.into_inner()).take()
+        self.spare().take()
+    }
+
+    /// The spare's slot. The lock is held only to look, take or put.
+    fn spare(&self) -> std::sync::MutexGuard<'_, Option<Fresh>> {
+        self.spare.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A new store, not yet instantiated, whose calls stop at `deadline`.
@@ -100,17 +105,11 @@ impl Instances {
 
     /// Makes the spare, unless there is one or one is being made.
     async fn fill(&self) {
-        if self
-            .spare
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
-            || self.filling.swap(true, Ordering::AcqRel)
-        {
+        if self.spare().is_some() || self.filling.swap(true, Ordering::AcqRel) {
             return;
         }
         match self.make().await {
-            Ok(fresh) => *self.spare.lock().unwrap_or_else(|p| p.into_inner()) = Some(fresh),
+            Ok(fresh) => *self.spare() = Some(fresh),
             // The next request makes its own instance and reports the problem.
             Err(error) => tracing::debug!(plugin = &*self.name, "no spare instance: {error:#}"),
         }
