@@ -17,8 +17,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use moat::client::ClientLink;
-use moat::plugin::LoadedPlugin;
+use moat::clients::ClientLink;
+use moat::plugins::LoadedPlugin;
 use moat::runtime::Runtime;
 
 const TOOL: &str = "mul";
@@ -236,7 +236,7 @@ async fn concurrent(plugin: &Arc<LoadedPlugin>, calls: usize) -> anyhow::Result<
 
 /// Fails unless the call succeeded with the right product.
 fn check(
-    result: Result<rmcp::model::CallToolResult, moat::error::CallError>,
+    result: Result<rmcp::model::CallToolResult, moat::runtime::CallError>,
 ) -> anyhow::Result<()> {
     let result = result?;
     let text = serde_json::to_string(&result)?;

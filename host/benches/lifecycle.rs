@@ -31,7 +31,7 @@ use tokio::process::Command;
 use tokio::sync::mpsc;
 
 use copies::distinct;
-use moat::watcher::SETTLE;
+use moat::plugins::watcher::SETTLE;
 
 /// The `moat` binary measured.
 const MOAT: &str = env!("CARGO_BIN_EXE_moat");

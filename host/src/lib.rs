@@ -1,33 +1,25 @@
 //! moat: an MCP host that runs every tool as a sandboxed WebAssembly component.
 //!
 //! The library holds the pieces; the `moat` binary parses its command line
-//! and wires them together.
+//! and wires them together. One request travels down the folders in this
+//! order:
+//!
+//! | folder | what lives there |
+//! | --- | --- |
+//! | [`transport`] | stdio and Streamable HTTP: bytes to JSON-RPC messages and back |
+//! | [`protocol`] | the MCP server rmcp calls: one method per request kind |
+//! | [`plugins`] | the live registry (which plugin serves which tool), loading, reloading, the lock |
+//! | [`runtime`] | the engine, and one request run in a fresh instance of a plugin |
+//! | [`sandbox`] | what a plugin may reach: its manifest, grants and limits |
+//!
+//! Beside them, [`clients`] is what the host knows of the clients it serves
+//! (the link one run answers to, subscriptions), and [`cli`] holds the
+//! commands beyond serving (`moat check`, `moat dev`).
 
-mod bindings;
-pub mod check;
-pub mod client;
-pub mod dev;
-pub mod error;
-mod exports;
-pub mod http;
-mod input;
-mod instances;
-mod invoke;
-pub mod limits;
-pub mod loader;
-pub mod lock;
-pub mod manifest;
-pub mod plugin;
-pub mod registry;
+pub mod cli;
+pub mod clients;
+pub mod plugins;
+pub mod protocol;
 pub mod runtime;
 pub mod sandbox;
-pub mod server;
-mod server_def;
-pub mod startup;
-mod state;
-pub mod stdio;
-pub mod subscriptions;
-mod tool_def;
-mod tool_result;
-mod uri_template;
-pub mod watcher;
+pub mod transport;

@@ -11,16 +11,13 @@ use rmcp::ServiceExt as _;
 use rmcp::model::{CallToolResponse, JsonObject};
 use tracing_subscriber::EnvFilter;
 
-use moat::client::ClientLink;
-use moat::dev::DevCrate;
-use moat::http::HttpOptions;
-use moat::loader::Loader;
-use moat::lock::{self, Lock, Locked};
-use moat::plugin::LoadedPlugin;
-use moat::registry::LiveRegistry;
+use moat::cli::dev::DevCrate;
+use moat::clients::ClientLink;
+use moat::plugins::lock::{self, Lock, Locked};
+use moat::plugins::{LiveRegistry, LoadedPlugin, Loader, startup};
+use moat::protocol::MoatServer;
 use moat::runtime::{CompileCache, Runtime};
-use moat::server::MoatServer;
-use moat::startup;
+use moat::transport::http::HttpOptions;
 
 /// An MCP host that runs every tool as a sandboxed WebAssembly component.
 #[derive(Parser)]
@@ -252,11 +249,15 @@ async fn serve(
     let server = MoatServer::new(registry.clone(), watch);
     let _watch = if watch {
         tracing::info!("watching {} for changes", dir.display());
-        Some(moat::watcher::watch(
+        let server = server.clone();
+        Some(moat::plugins::watcher::watch(
             &dir,
             loader,
             registry,
-            server.clone(),
+            move || {
+                let server = server.clone();
+                async move { server.tools_changed().await }
+            },
         )?)
     } else {
         None
@@ -268,10 +269,10 @@ async fn serve(
     );
     match http {
         Some(options) => {
-            moat::http::serve(server, options, |addr| {
+            moat::transport::http::serve(server, options, |addr| {
                 tracing::info!(
                     "serving {serving} over Streamable HTTP at http://{addr}{}",
-                    moat::http::PATH
+                    moat::transport::http::PATH
                 );
             })
             .await?;
@@ -298,7 +299,7 @@ async fn dev(
     };
     let krate = DevCrate::locate(&path, release).await?;
     let runtime = Runtime::with_cache(cache)?;
-    let server = moat::dev::start(krate, manifest, runtime).await?;
+    let server = moat::cli::dev::start(krate, manifest, runtime).await?;
     serve_stdio(server, &format!("the plugin built from {}", path.display())).await
 }
 
@@ -311,7 +312,11 @@ async fn serve_stdio(server: MoatServer, serving: &str) -> anyhow::Result<ExitCo
             "stdin is a terminal, but moat speaks MCP there: try `npx @modelcontextprotocol/inspector {launch}`"
         );
     }
-    let service = match server.clone().serve(moat::stdio::Stdio::new()).await {
+    let service = match server
+        .clone()
+        .serve(moat::transport::stdio::Stdio::new())
+        .await
+    {
         Ok(service) => service,
         Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
             tracing::info!("stdin closed before a client connected; exiting");
@@ -379,7 +384,7 @@ async fn list(dir: PathBuf, json: bool, cache: CompileCache) -> anyhow::Result<E
 async fn check(path: PathBuf, cache: CompileCache) -> anyhow::Result<ExitCode> {
     let runtime = Runtime::with_cache(cache)?;
     let plugin = LoadedPlugin::load(&runtime, &path).await?;
-    print!("{}", moat::check::report(&plugin, &runtime));
+    print!("{}", moat::cli::check::report(&plugin, &runtime));
     Ok(ExitCode::SUCCESS)
 }
 

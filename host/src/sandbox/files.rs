@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-use crate::manifest::{Access, FileGrant};
+use super::manifest::{Access, FileGrant};
 
 /// A checked directory grant.
 #[derive(Debug, Clone)]

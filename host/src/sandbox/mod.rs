@@ -7,6 +7,8 @@
 
 mod files;
 mod http;
+pub mod limits;
+pub mod manifest;
 pub mod network;
 pub mod output;
 
@@ -17,10 +19,10 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 
 pub use self::files::DirGrant;
 pub use self::http::HttpHooks;
+use self::limits::Limits;
+use self::manifest::Manifest;
 use self::network::NetworkPolicy;
 use self::output::Captured;
-use crate::limits::{self, Limits};
-use crate::manifest::Manifest;
 
 /// The grants and limits of one plugin, checked at load.
 #[derive(Debug)]

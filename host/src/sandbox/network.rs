@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use wasmtime_wasi::sockets::SocketAddrUse;
 
-use crate::manifest::NetworkGrant;
+use super::manifest::NetworkGrant;
 
 /// The destinations one plugin may reach.
 #[derive(Debug, Default)]

@@ -15,11 +15,11 @@ use serde::Deserialize;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::Command;
 
-use crate::plugin::LoadedPlugin;
-use crate::registry::{LiveRegistry, Registry};
+use crate::plugins::LoadedPlugin;
+use crate::plugins::registry::{LiveRegistry, Registry};
+use crate::plugins::watcher::Changes;
+use crate::protocol::MoatServer;
 use crate::runtime::Runtime;
-use crate::server::MoatServer;
-use crate::watcher::Changes;
 
 /// The target every plugin is built for.
 pub const TARGET: &str = "wasm32-wasip2";

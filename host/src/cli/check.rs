@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
-use crate::manifest::{Access, Manifest};
-use crate::plugin::LoadedPlugin;
+use crate::plugins::LoadedPlugin;
 use crate::runtime::Runtime;
 use crate::sandbox::Sandbox;
+use crate::sandbox::manifest::{Access, Manifest};
 
 /// The report for a plugin that loaded.
 pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {

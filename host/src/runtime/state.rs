@@ -8,26 +8,24 @@ use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::bindings::moat::plugin::host::{self, Level};
-use crate::bindings::moat::plugin::{server_types, types};
-use crate::client::ClientLink;
-use crate::limits::CAPTURED_OUTPUT;
+use crate::clients::ClientLink;
+use crate::sandbox::limits::CAPTURED_OUTPUT;
 use crate::sandbox::output::Captured;
 use crate::sandbox::{HttpHooks, Sandbox};
 
 /// Everything a plugin instance can reach during one call: a view per
 /// capability, each built from the plugin's [`Sandbox`].
 pub struct CallState {
-    plugin: Arc<str>,
+    pub(super) plugin: Arc<str>,
     wasi: WasiCtx,
     http: WasiHttpCtx,
     hooks: HttpHooks,
     table: ResourceTable,
     limits: StoreLimits,
-    log_message: usize,
+    pub(super) log_message: usize,
     stdout: Captured,
     stderr: Captured,
-    client: ClientLink,
+    pub(super) client: ClientLink,
     deadline: Instant,
 }
 
@@ -129,30 +127,5 @@ impl WasiHttpView for CallState {
             table: &mut self.table,
             hooks: &mut self.hooks,
         }
-    }
-}
-
-/// The shared types interfaces have no functions.
-impl types::Host for CallState {}
-impl server_types::Host for CallState {}
-
-impl host::Host for CallState {
-    async fn log(&mut self, level: Level, mut message: String) -> wasmtime::Result<()> {
-        if message.len() > self.log_message {
-            let cut = message.floor_char_boundary(self.log_message);
-            message.truncate(cut);
-            message.push_str(" [cut]");
-        }
-        let plugin = &*self.plugin;
-        match level {
-            Level::Debug => tracing::debug!(plugin, "{message}"),
-            Level::Info | Level::Notice => tracing::info!(plugin, "{message}"),
-            Level::Warning => tracing::warn!(plugin, "{message}"),
-            Level::Error | Level::Critical | Level::Alert | Level::Emergency => {
-                tracing::error!(plugin, "{message}")
-            }
-        }
-        self.client.log(plugin, level, &message).await;
-        Ok(())
     }
 }

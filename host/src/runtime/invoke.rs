@@ -5,16 +5,17 @@ use tokio::time::Instant;
 use wasmtime::component::Instance;
 use wasmtime::{Store, Trap};
 
-use crate::bindings::moat::plugin::server_types::{
+use std::sync::Arc;
+
+use super::bindings::moat::plugin::server_types::{
     Completion, CompletionTarget, Prompt, PromptResult, ReadError, Resource, ResourceContents,
     ResourceTemplate,
 };
-use crate::bindings::moat::plugin::types::{self, ToolResult};
-use crate::client::{ClientLink, InputRequired, MissingCapability};
-use crate::error::CallError;
-use crate::instances::Fresh;
-use crate::plugin::LoadedPlugin;
-use crate::state::CallState;
+use super::bindings::moat::plugin::types::{self, ToolResult};
+use super::error::CallError;
+use super::instances::{Fresh, Instances};
+use super::state::CallState;
+use crate::clients::{ClientLink, InputRequired, MissingCapability};
 
 /// What to ask of the instance.
 pub enum Op<'a> {
@@ -58,12 +59,16 @@ pub struct Described {
     pub prompts: Vec<Prompt>,
 }
 
-impl LoadedPlugin {
+impl Instances {
     /// Runs `op` in a fresh instance (the spare made ahead of time, when one
-    /// is ready: see [`crate::instances`]), answering `client`, under the
+    /// is ready: see [`Instances`]), answering `client`, under the
     /// plugin's limits: a concurrency slot, memory, and one deadline for the
     /// wait, the start and the run.
-    pub(crate) async fn run(&self, client: ClientLink, op: Op<'_>) -> Result<Output, CallError> {
+    pub async fn run(
+        self: &Arc<Self>,
+        client: ClientLink,
+        op: Op<'_>,
+    ) -> Result<Output, CallError> {
         let limits = self.sandbox().limits();
         let deadline = Instant::now() + limits.timeout;
         let _slot = tokio::time::timeout_at(deadline, self.slots().acquire())
@@ -74,11 +79,10 @@ impl LoadedPlugin {
                 waited: limits.timeout,
             })?
             .expect("the semaphore is never closed");
-        let instances = self.instances();
-        let (mut store, ready) = match instances.take_spare() {
+        let (mut store, ready) = match self.take_spare() {
             Some(Fresh { store, instance }) => (store, Some(instance)),
             None => {
-                let store = instances
+                let store = self
                     .store(deadline)
                     .map_err(|error| CallError::NotStarted {
                         plugin: self.shared_name(),
@@ -93,7 +97,7 @@ impl LoadedPlugin {
         let run = async {
             let instance = match ready {
                 Some(instance) => instance,
-                None => instances
+                None => self
                     .pre()
                     .instantiate_async(&mut store)
                     .await
@@ -106,7 +110,7 @@ impl LoadedPlugin {
         // Loading describes the plugin once: no spare for a plugin that may
         // never serve a request.
         if request {
-            instances.recycle(store);
+            self.recycle(store);
         }
         result
     }

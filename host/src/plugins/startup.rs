@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use crate::loader::Loader;
-use crate::registry::{LiveRegistry, Registry};
+use super::loader::Loader;
+use super::registry::{LiveRegistry, Registry};
 
 /// Loads every plugin in `dir`. Each plugin that fails to load (or that the
 /// lock refuses), and each tool refused for a name collision, is logged to

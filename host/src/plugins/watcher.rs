@@ -16,9 +16,8 @@ use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::loader::Loader;
-use crate::registry::{LiveRegistry, wasm_files};
-use crate::server::MoatServer;
+use super::Loader;
+use super::registry::{LiveRegistry, wasm_files};
 
 /// How long watched files must be quiet before a change is acted on.
 pub const SETTLE: Duration = Duration::from_millis(250);
@@ -75,15 +74,19 @@ impl Drop for Watch {
     }
 }
 
-/// Watches `dir` and reloads into `registry`, telling `server`'s clients
-/// when the tool list changes. Under `--locked`, a new lock file is taken up
-/// as soon as it is written.
-pub fn watch(
+/// Watches `dir` and reloads into `registry`, calling `lists_changed` (which
+/// tells the clients) when the served lists change. Under `--locked`, a new
+/// lock file is taken up as soon as it is written.
+pub fn watch<F, Told>(
     dir: &Path,
     loader: Loader,
     registry: LiveRegistry,
-    server: MoatServer,
-) -> anyhow::Result<Watch> {
+    lists_changed: F,
+) -> anyhow::Result<Watch>
+where
+    F: Fn() -> Told + Send + 'static,
+    Told: Future<Output = ()> + Send,
+{
     let mut watched = vec![(dir, RecursiveMode::NonRecursive)];
     let lock_dir = loader.lock().and_then(|lock| lock.path().parent());
     if let Some(lock_dir) = lock_dir.filter(|lock_dir| *lock_dir != dir) {
@@ -109,7 +112,7 @@ pub fn watch(
             }
             changed |= reload(&loader, &registry, wasm_files).await;
             if changed {
-                server.tools_changed().await;
+                lists_changed().await;
             }
         }
     })))

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 
-use crate::bindings::moat::plugin::types;
+use crate::runtime::bindings::moat::plugin::types;
 
 /// The longest tool name MCP allows.
 const MAX_NAME_LEN: usize = 128;

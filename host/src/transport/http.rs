@@ -37,7 +37,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use subtle::ConstantTimeEq as _;
 use tokio::net::TcpListener;
 
-use crate::server::MoatServer;
+use crate::protocol::MoatServer;
 
 /// The path the MCP endpoint is served at.
 pub const PATH: &str = "/mcp";

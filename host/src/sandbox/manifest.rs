@@ -1,7 +1,7 @@
 //! `NAME.toml`, the operator's manifest for `NAME.wasm`.
 //!
 //! A plugin without a manifest is granted nothing and runs under the default
-//! [`Limits`](crate::limits::Limits). Every key is optional; an unknown key
+//! [`Limits`](super::limits::Limits). Every key is optional; an unknown key
 //! is an error, so a typo never silently drops a limit.
 //!
 //! ```toml

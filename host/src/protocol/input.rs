@@ -33,7 +33,7 @@ pub fn binding(method: &str, target: &str, arguments: &impl serde::Serialize) ->
     serde_json::to_vec(&json!([method, target, arguments])).expect("JSON values serialize")
 }
 
-use crate::client::InputRequired;
+use crate::clients::InputRequired;
 
 /// Seals and opens the answers carried between rounds.
 #[derive(Clone)]

@@ -7,9 +7,9 @@ use rmcp::model::{
     CompletionInfo, GetPromptResult, PromptArgument, PromptMessage, ResourceContents, Role,
 };
 
-use crate::bindings::moat::plugin::server_types as wit;
-use crate::bindings::moat::plugin::types::ResourceBody;
-use crate::tool_result;
+use super::tool_result;
+use crate::runtime::bindings::moat::plugin::server_types as wit;
+use crate::runtime::bindings::moat::plugin::types::ResourceBody;
 
 /// A listed resource.
 pub fn resource(r: wit::Resource) -> rmcp::model::Resource {

@@ -8,10 +8,10 @@ use anyhow::Context as _;
 use arc_swap::ArcSwap;
 use rmcp::model::{Prompt, Resource, ResourceTemplate, Tool};
 
-use crate::error::LoadError;
-use crate::loader::Loader;
-use crate::plugin::LoadedPlugin;
-use crate::uri_template;
+use super::error::LoadError;
+use super::loader::Loader;
+use super::plugin::LoadedPlugin;
+use super::uri_template;
 
 /// The plugins being served, and indexes from each tool name, resource URI
 /// and prompt name to the plugin serving it.

@@ -10,9 +10,9 @@ use wasmtime::{
     PoolingAllocationConfig,
 };
 
-use crate::bindings::Server;
-use crate::limits::{self, EPOCH_TICK};
-use crate::state::CallState;
+use super::bindings::Server;
+use super::state::CallState;
+use crate::sandbox::limits::{self, EPOCH_TICK};
 
 /// How much of each pooled memory and table stays mapped when its instance
 /// is dropped. The pages an instance wrote are found with Linux's

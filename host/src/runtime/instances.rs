@@ -18,18 +18,23 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use wasmtime::Store;
 use wasmtime::component::{Instance, InstancePre};
 
+use super::exports::Exports;
+use super::state::CallState;
 use crate::sandbox::Sandbox;
-use crate::state::CallState;
 
-/// How one plugin's instances are made, and its spare.
+/// How one plugin's instances are made and run: the linked component, what
+/// it exports, its sandbox, its concurrency slots, and its spare.
 pub struct Instances {
     name: Arc<str>,
     pre: InstancePre<CallState>,
+    exports: Exports,
     sandbox: Sandbox,
+    slots: Semaphore,
     spare: Mutex<Option<Fresh>>,
     /// A background task is making the spare.
     filling: AtomicBool,
@@ -44,11 +49,19 @@ pub struct Fresh {
 }
 
 impl Instances {
-    /// Instances of `pre`, named `name`, granted what `sandbox` grants.
-    pub fn new(name: Arc<str>, pre: InstancePre<CallState>, sandbox: Sandbox) -> Self {
+    /// Instances of `pre` (which exports `exports`), named `name`, granted
+    /// what `sandbox` grants, at most `max_concurrency` at once.
+    pub fn new(
+        name: Arc<str>,
+        pre: InstancePre<CallState>,
+        exports: Exports,
+        sandbox: Sandbox,
+    ) -> Self {
         Self {
+            slots: Semaphore::new(sandbox.limits().max_concurrency as usize),
             name,
             pre,
+            exports,
             sandbox,
             spare: Mutex::new(None),
             filling: AtomicBool::new(false),
@@ -65,8 +78,23 @@ impl Instances {
         &self.sandbox
     }
 
+    /// The contract's interfaces the component exports.
+    pub fn exports(&self) -> &Exports {
+        &self.exports
+    }
+
+    /// The plugin's name.
+    pub(super) fn shared_name(&self) -> Arc<str> {
+        self.name.clone()
+    }
+
+    /// One slot per call that may run at once.
+    pub(super) fn slots(&self) -> &Semaphore {
+        &self.slots
+    }
+
     /// The spare, if one is ready.
-    pub fn take_spare(&self) -> Option<Fresh> {
+    pub(super) fn take_spare(&self) -> Option<Fresh> {
         self.spare().take()
     }
 
@@ -76,7 +104,7 @@ impl Instances {
     }
 
     /// A new store, not yet instantiated, whose calls stop at `deadline`.
-    pub fn store(&self, deadline: Instant) -> wasmtime::Result<Store<CallState>> {
+    pub(super) fn store(&self, deadline: Instant) -> wasmtime::Result<Store<CallState>> {
         let state = CallState::new(self.name.clone(), &self.sandbox, deadline)?;
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|state| state.limiter());
@@ -95,7 +123,7 @@ impl Instances {
 
     /// Drops `used` and makes the next spare, both in a background task, so
     /// that neither delays the answer.
-    pub fn recycle(self: &Arc<Self>, used: Store<CallState>) {
+    pub(super) fn recycle(self: &Arc<Self>, used: Store<CallState>) {
         let instances = Arc::clone(self);
         tokio::spawn(async move {
             drop(used);

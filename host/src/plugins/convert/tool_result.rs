@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rmcp::model::{CallToolResult, ContentBlock, Resource, ResourceContents};
 
-use crate::bindings::moat::plugin::types::{self, ResourceBody};
+use crate::runtime::bindings::moat::plugin::types::{self, ResourceBody};
 
 /// Converts `result`; the error names what the plugin got wrong.
 pub fn to_mcp(result: types::ToolResult) -> Result<CallToolResult, String> {

@@ -3,8 +3,8 @@
 
 use wasmtime::component::InstancePre;
 
-use crate::bindings::exports::moat::plugin::{completion, prompts, resources, tools};
-use crate::state::CallState;
+use super::bindings::exports::moat::plugin::{completion, prompts, resources, tools};
+use super::state::CallState;
 
 /// The exported interfaces found in one component, ready to load from each
 /// instance.

@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::LoadError;
-use crate::lock::Locked;
-use crate::plugin::LoadedPlugin;
+use super::error::LoadError;
+use super::lock::Locked;
+use super::plugin::LoadedPlugin;
 use crate::runtime::Runtime;
 
 /// What every load for serving goes through: at start, on reload and in

@@ -1,0 +1,84 @@
+//! Why a plugin was not loaded, as the library reports it.
+
+use std::path::PathBuf;
+
+use crate::runtime::CallError;
+
+/// Why a plugin file was not loaded. The file is skipped; every other plugin
+/// keeps serving.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{}: cannot read the file: {source}", path.display())]
+    Read {
+        /// The plugin file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid WebAssembly component for this engine.
+    #[error("{}: not a valid WebAssembly component: {source:#}", path.display())]
+    Compile {
+        /// The plugin file.
+        path: PathBuf,
+        /// What the compiler said.
+        source: anyhow::Error,
+    },
+    /// The component needs an import the host does not provide, or does not
+    /// export `moat:plugin/tools@0.1.0`.
+    #[error("{}: does not fit the moat:plugin@0.1.0 contract: {source:#}", path.display())]
+    Contract {
+        /// The plugin file.
+        path: PathBuf,
+        /// What the linker said.
+        source: anyhow::Error,
+    },
+    /// The manifest beside the plugin could not be read or parsed.
+    #[error(transparent)]
+    Manifest(#[from] crate::sandbox::manifest::ManifestError),
+    /// The manifest parsed but a grant or limit in it is wrong.
+    #[error("{}: {problem}", path.display())]
+    Grant {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Calling `describe` failed.
+    #[error("{}: listing its tools failed: {source}", path.display())]
+    Describe {
+        /// The plugin file.
+        path: PathBuf,
+        /// How the call failed.
+        source: CallError,
+    },
+    /// Under `--locked`, the plugin's tool definitions differ from the lock.
+    #[error(
+        "{}: refused: its definitions differ from the lock {}: {}. If the change is approved, run `moat lock` again",
+        path.display(), lock.display(), list_changes(changes)
+    )]
+    Unlocked {
+        /// The plugin file.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// Every difference.
+        changes: Vec<super::lock::change::Change>,
+    },
+    /// A tool's description breaks a rule of MCP or of the host.
+    #[error("{}: tool `{tool}` {problem}", path.display())]
+    BadTool {
+        /// The plugin file.
+        path: PathBuf,
+        /// The tool's name as the plugin gave it.
+        tool: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+/// The differences from a lock, as one sentence for the log.
+fn list_changes(changes: &[super::lock::change::Change]) -> String {
+    let parts: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    parts.join("; ")
+}

@@ -1,0 +1,183 @@
+//! Loading one plugin: its manifest, its compiled and linked component, and
+//! the tools, resources and prompts it describes, checked once.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use wasmtime::component::{Component, InstancePre};
+
+use super::convert::{server_def, tool_def};
+use super::error::LoadError;
+use super::plugin::LoadedPlugin;
+use crate::clients::ClientLink;
+use crate::runtime::{CallState, Exports, Instances, Op, Output, Runtime};
+use crate::sandbox::Sandbox;
+use crate::sandbox::manifest::Manifest;
+
+impl LoadedPlugin {
+    /// Reads the manifest beside `path`, compiles the component, links it,
+    /// and asks it for its tools. The plugin's name is the file's stem:
+    /// `math.wasm` is `math`, and its manifest `math.toml`.
+    pub async fn load(runtime: &Runtime, path: &Path) -> Result<Self, LoadError> {
+        Self::load_with_manifest(runtime, path, Some(&Manifest::path_for(path))).await
+    }
+
+    /// Like [`Self::load`], with the manifest at `manifest` (if it exists)
+    /// instead of beside the component; its relative paths are relative to
+    /// its own directory. With `None`, the plugin is granted nothing.
+    pub async fn load_with_manifest(
+        runtime: &Runtime,
+        path: &Path,
+        manifest: Option<&Path>,
+    ) -> Result<Self, LoadError> {
+        let path = path.to_path_buf();
+        let name: Arc<str> = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into())
+            .unwrap_or_else(|| "plugin".into());
+        let manifest_path = manifest;
+        let manifest = match manifest_path {
+            Some(file) => Manifest::read(file.to_owned())?,
+            None => Manifest::default(),
+        };
+        let manifest_dir = manifest_path
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("."));
+        let sandbox = Sandbox::from_manifest(&manifest, manifest_dir).map_err(|problem| {
+            LoadError::Grant {
+                path: manifest_path.unwrap_or(&path).to_owned(),
+                problem,
+            }
+        })?;
+        let (pre, exports) = compile(runtime, &path).await?;
+        let mut plugin = Self {
+            instances: Arc::new(Instances::new(name.clone(), pre, exports, sandbox)),
+            name,
+            path,
+            tools: Vec::new(),
+            own_names: Vec::new(),
+            output_checks: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            prompts: Vec::new(),
+        };
+        plugin.describe(manifest.tools.prefix.as_deref()).await?;
+        Ok(plugin)
+    }
+
+    /// Asks the plugin, once, what it serves.
+    async fn describe(&mut self, prefix: Option<&str>) -> Result<(), LoadError> {
+        let described = self
+            .instances
+            .run(ClientLink::default(), Op::Describe)
+            .await;
+        let Output::Described(described) = described.map_err(|source| LoadError::Describe {
+            path: self.path.clone(),
+            source,
+        })?
+        else {
+            unreachable!("describing answers descriptions");
+        };
+        for mut tool in described.tools {
+            let own_name = tool.name.clone();
+            let bad = |problem| LoadError::BadTool {
+                path: self.path.clone(),
+                tool: own_name.clone(),
+                problem,
+            };
+            if self.own_names.contains(&own_name) {
+                return Err(bad("is described twice".into()));
+            }
+            if let Some(prefix) = prefix {
+                tool.name = format!("{prefix}_{}", tool.name);
+            }
+            let tool = tool_def::to_mcp(tool).map_err(bad)?;
+            let check = match &tool.output_schema {
+                Some(schema) => Some(
+                    jsonschema::validator_for(&serde_json::Value::Object((**schema).clone()))
+                        .map_err(|e| {
+                            bad(format!(
+                                "has an output schema that is not a valid JSON Schema: {e}"
+                            ))
+                        })?,
+                ),
+                None => None,
+            };
+            self.tools.push(tool);
+            self.own_names.push(own_name);
+            self.output_checks.push(check);
+        }
+        self.resources = described
+            .resources
+            .into_iter()
+            .map(server_def::resource)
+            .collect();
+        self.templates = described
+            .templates
+            .into_iter()
+            .map(server_def::template)
+            .collect();
+        self.prompts = described
+            .prompts
+            .into_iter()
+            .map(server_def::prompt)
+            .collect();
+        Ok(())
+    }
+}
+
+/// Compiles the component at `path` (off the async threads), links it, and
+/// finds which interfaces it exports.
+async fn compile(
+    runtime: &Runtime,
+    path: &Path,
+) -> Result<(InstancePre<CallState>, Exports), LoadError> {
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|source| LoadError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if let Some(problem) = not_a_component(&bytes) {
+        return Err(LoadError::Compile {
+            path: path.to_path_buf(),
+            source: anyhow::anyhow!(problem),
+        });
+    }
+    let engine = runtime.engine().clone();
+    let component = tokio::task::spawn_blocking(move || Component::new(&engine, bytes))
+        .await
+        .map_err(|join| anyhow::anyhow!("the compiler crashed: {join}"))
+        .and_then(|compiled| compiled.map_err(anyhow::Error::from))
+        .map_err(|source| LoadError::Compile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let contract = |source: anyhow::Error| LoadError::Contract {
+        path: path.to_path_buf(),
+        source,
+    };
+    let pre = runtime
+        .linker()
+        .instantiate_pre(&component)
+        .map_err(|error| contract(error.into()))?;
+    let exports = Exports::find(&pre).map_err(contract)?;
+    Ok((pre, exports))
+}
+
+/// Names the common ways a file is not a component, before the compiler
+/// gives a less readable answer.
+fn not_a_component(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[u8] = b"\0asm";
+    const CORE_VERSION: &[u8] = &[1, 0, 0, 0];
+    if !bytes.starts_with(MAGIC) {
+        return Some("not a WebAssembly file: it does not start with the `\\0asm` header");
+    }
+    if bytes.get(4..8) == Some(CORE_VERSION) {
+        return Some(
+            "a core WebAssembly module, not a component: build it with \
+             `--target wasm32-wasip2`, or wrap it with `wasm-tools component new`",
+        );
+    }
+    None
+}

@@ -1,0 +1,222 @@
+//! One loaded plugin: its compiled component, ready to instantiate, its
+//! sandbox, and the tools, resources and prompts it described when it
+//! loaded (see `load.rs`); each request runs in a fresh instance of it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rmcp::model::Tool;
+
+use super::convert::{server_def, tool_result};
+use crate::clients::ClientLink;
+use crate::runtime::bindings::moat::plugin::server_types::{CompletionTarget, ReadError};
+use crate::runtime::bindings::moat::plugin::types::ToolResult;
+use crate::runtime::{CallError, Instances, Op, Output};
+use crate::sandbox::Sandbox;
+
+/// A plugin ready to serve calls. Cheap to share: calls never lock it.
+/// Built by `load.rs`.
+pub struct LoadedPlugin {
+    pub(super) name: Arc<str>,
+    pub(super) path: PathBuf,
+    pub(super) instances: Arc<Instances>,
+    /// The tools as served (with the manifest's prefix).
+    pub(super) tools: Vec<Tool>,
+    /// The name the plugin itself gave each tool, in the order of `tools`.
+    pub(super) own_names: Vec<String>,
+    /// Each tool's output schema, compiled, in the order of `tools`.
+    pub(super) output_checks: Vec<Option<jsonschema::Validator>>,
+    /// The resources it serves, as listed at load.
+    pub(super) resources: Vec<rmcp::model::Resource>,
+    /// The resource templates it serves, as listed at load.
+    pub(super) templates: Vec<rmcp::model::ResourceTemplate>,
+    /// The prompts it serves, as listed at load.
+    pub(super) prompts: Vec<rmcp::model::Prompt>,
+}
+
+impl LoadedPlugin {
+    /// The plugin's name, from its file name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file the plugin was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What the plugin is granted, and its limits.
+    pub fn sandbox(&self) -> &Sandbox {
+        self.instances.sandbox()
+    }
+
+    /// The interfaces the component imports, e.g. `wasi:io/streams@0.2.6`.
+    pub fn imports(&self, engine: &wasmtime::Engine) -> Vec<String> {
+        self.instances
+            .pre()
+            .component()
+            .component_type()
+            .imports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+
+    /// The tools the plugin described at load, as served over MCP.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
+    /// The resources the plugin listed at load.
+    pub fn resources(&self) -> &[rmcp::model::Resource] {
+        &self.resources
+    }
+
+    /// The resource templates the plugin listed at load.
+    pub fn templates(&self) -> &[rmcp::model::ResourceTemplate] {
+        &self.templates
+    }
+
+    /// The prompts the plugin listed at load.
+    pub fn prompts(&self) -> &[rmcp::model::Prompt] {
+        &self.prompts
+    }
+
+    /// Whether the plugin completes arguments.
+    pub fn completes(&self) -> bool {
+        self.instances.exports().completion.is_some()
+    }
+
+    /// Runs the served tool `tool` with `arguments` (a JSON object as text)
+    /// in a fresh instance, under the plugin's limits, answering `client`.
+    pub async fn call(
+        &self,
+        client: ClientLink,
+        tool: &str,
+        arguments: String,
+    ) -> Result<rmcp::model::CallToolResult, CallError> {
+        let index = self.tools.iter().position(|t| t.name == tool);
+        let op = Op::Call {
+            tool: index.map_or(tool, |i| self.own_names[i].as_str()),
+            arguments,
+        };
+        let Output::Tool(result) = self.instances.run(client, op).await? else {
+            unreachable!("a call answers a tool result");
+        };
+        self.check_size(result_size(&result))?;
+        let bad = |reason| CallError::BadResult {
+            plugin: self.name.clone(),
+            reason,
+        };
+        let result = tool_result::to_mcp(result).map_err(bad)?;
+        let check = index.and_then(|i| self.output_checks[i].as_ref());
+        if let Some(check) = check.filter(|_| result.is_error != Some(true)) {
+            let structured = result.structured_content.as_ref().ok_or_else(|| {
+                bad(format!(
+                    "`{tool}` declares an output schema but returned no structured content"
+                ))
+            })?;
+            check.validate(structured).map_err(|error| {
+                bad(format!(
+                    "the structured content of `{tool}` does not match its output schema: {error}"
+                ))
+            })?;
+        }
+        Ok(result)
+    }
+
+    /// Reads the resource at `uri`; `Ok(None)` if the plugin serves none there.
+    pub async fn read(
+        &self,
+        client: ClientLink,
+        uri: &str,
+    ) -> Result<Option<Vec<rmcp::model::ResourceContents>>, CallError> {
+        let Output::Read(read) = self.instances.run(client, Op::Read { uri }).await? else {
+            unreachable!("a read answers contents");
+        };
+        match read {
+            Ok(contents) => {
+                self.check_size(contents.iter().map(server_def::contents_size).sum())?;
+                Ok(Some(
+                    contents.into_iter().map(server_def::contents).collect(),
+                ))
+            }
+            Err(ReadError::NotFound) => Ok(None),
+            Err(ReadError::Failed(reason)) => Err(CallError::BadResult {
+                plugin: self.name.clone(),
+                reason: format!("reading {uri} failed: {reason}"),
+            }),
+        }
+    }
+
+    /// Fills in the prompt `name` with `arguments` (a JSON object of
+    /// strings); `Ok(Err(message))` when the plugin refuses the arguments.
+    pub async fn prompt(
+        &self,
+        client: ClientLink,
+        name: &str,
+        arguments: String,
+    ) -> Result<Result<rmcp::model::GetPromptResult, String>, CallError> {
+        let op = Op::Prompt { name, arguments };
+        let Output::Prompt(prompt) = self.instances.run(client, op).await? else {
+            unreachable!("a prompt request answers a prompt");
+        };
+        Ok(prompt.map(server_def::prompt_result))
+    }
+
+    /// Suggests values for `argument` of `target`; `context` is a JSON
+    /// object of the arguments already chosen.
+    pub(crate) async fn complete(
+        &self,
+        client: ClientLink,
+        target: CompletionTarget,
+        argument: &str,
+        value: &str,
+        context: String,
+    ) -> Result<rmcp::model::CompletionInfo, CallError> {
+        let op = Op::Complete {
+            target,
+            argument,
+            value,
+            context,
+        };
+        let Output::Completion(completion) = self.instances.run(client, op).await? else {
+            unreachable!("a completion request answers a completion");
+        };
+        server_def::completion(completion).map_err(|reason| CallError::BadResult {
+            plugin: self.name.clone(),
+            reason,
+        })
+    }
+
+    /// Whether a result of `size` bytes is within the plugin's `max_output`.
+    fn check_size(&self, size: usize) -> Result<(), CallError> {
+        let limit = self.sandbox().limits().max_output;
+        if size > limit {
+            return Err(CallError::Output {
+                plugin: self.name.clone(),
+                size,
+                limit,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The bytes a result carries: text, binary data and structured JSON.
+fn result_size(result: &ToolResult) -> usize {
+    use crate::runtime::bindings::moat::plugin::types::{Content, ResourceBody};
+    let content: usize = result
+        .content
+        .iter()
+        .map(|item| match item {
+            Content::Text(text) => text.len(),
+            Content::Image(blob) | Content::Audio(blob) => blob.data.len(),
+            Content::ResourceLink(link) => link.uri.len() + link.name.len(),
+            Content::EmbeddedResource(embedded) => match &embedded.body {
+                ResourceBody::Text(text) => text.len(),
+                ResourceBody::Blob(bytes) => bytes.len(),
+            },
+        })
+        .sum();
+    content + result.structured.as_ref().map_or(0, String::len)
+}
