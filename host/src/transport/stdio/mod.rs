@@ -15,6 +15,8 @@
 pub mod classify;
 pub mod framing;
 pub mod in_flight;
+#[cfg(test)]
+mod properties;
 
 use std::sync::Arc;
 
