@@ -206,3 +206,26 @@ async fn a_duplicate_id_in_flight_is_refused_and_the_first_still_answered() {
     assert_eq!(reply, json!({"jsonrpc": "2.0", "id": 7, "result": {}}));
     raw.finish().await;
 }
+
+#[tokio::test]
+async fn cancelled_requests_give_back_their_share_of_the_in_flight_budget() {
+    let dir = PluginDir::with_math().with_hostile("[limits]\ntimeout = \"60s\"\n");
+    let mut raw = Raw::start_in(dir);
+    raw.initialize().await;
+    // More than the budget of 64, each cancelled: none is ever answered, so
+    // unless a cancel frees its share the ping behind them is never read.
+    for id in 1..=100 {
+        raw.send(&format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"sleep","arguments":{{"ms":60000}}}}}}"#))
+            .await;
+        raw.send(&format!(r#"{{"jsonrpc":"2.0","method":"notifications/cancelled","params":{{"requestId":{id}}}}}"#))
+            .await;
+    }
+    let reply = raw
+        .request(r#"{"jsonrpc":"2.0","id":"after","method":"ping"}"#)
+        .await;
+    assert_eq!(
+        reply,
+        json!({"jsonrpc": "2.0", "id": "after", "result": {}})
+    );
+    raw.finish().await;
+}
