@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use rmcp::ServiceExt as _;
 use rmcp::model::{CallToolResponse, JsonObject};
+use rmcp::service::ServerInitializeError;
 use tracing_subscriber::EnvFilter;
 
 use moat::cli::dev::DevCrate;
@@ -312,17 +313,35 @@ async fn serve_stdio(server: MoatServer, serving: &str) -> anyhow::Result<ExitCo
             "stdin is a terminal, but moat speaks MCP there: try `npx @modelcontextprotocol/inspector {launch}`"
         );
     }
-    let service = match server
-        .clone()
-        .serve(moat::transport::stdio::Stdio::new())
-        .await
-    {
-        Ok(service) => service,
-        Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
-            tracing::info!("stdin closed before a client connected; exiting");
-            return Ok(ExitCode::SUCCESS);
+    // rmcp ends the handshake at the first message that is neither a
+    // request nor `initialize`: a notification or a response sent early
+    // (which JSON-RPC forbids answering). Such a message is dropped and the
+    // handshake starts over on the same stdin, so the later `initialize`
+    // works; so does one after an `initialize` that rmcp answered with an
+    // error.
+    let stdio = moat::transport::stdio::Stdio::new();
+    let service = loop {
+        match server.clone().serve(stdio.clone()).await {
+            Ok(service) => break service,
+            Err(ServerInitializeError::ExpectedInitializeRequest(message)) => {
+                let kind = match message {
+                    Some(rmcp::model::JsonRpcMessage::Notification(_)) => "a notification",
+                    _ => "a response",
+                };
+                tracing::info!("ignored {kind} sent before `initialize`");
+            }
+            Err(ServerInitializeError::InitializeFailed(error)) => {
+                tracing::info!(
+                    "`initialize` failed ({}); waiting for another",
+                    error.message
+                );
+            }
+            Err(ServerInitializeError::ConnectionClosed(_)) => {
+                tracing::info!("stdin closed before a client connected; exiting");
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(error) => return Err(error).context("the MCP session failed to start"),
         }
-        Err(error) => return Err(error).context("the MCP session failed to start"),
     };
     service.waiting().await.context("the MCP session failed")?;
     tracing::info!("client disconnected; exiting");

@@ -9,4 +9,6 @@ mod raw_stdio;
 mod reload;
 mod rust_client;
 mod sandbox;
+mod stdio_backpressure;
+mod stdio_framing;
 mod watched;

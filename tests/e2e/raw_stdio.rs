@@ -10,7 +10,8 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use crate::harness::{MOAT, PluginDir};
 
-struct Raw {
+/// `moat serve` over pipes, driven a line at a time.
+pub(crate) struct Raw {
     child: Child,
     stdin: ChildStdin,
     stdout: Lines<BufReader<ChildStdout>>,
@@ -18,11 +19,11 @@ struct Raw {
 }
 
 impl Raw {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self::start_in(PluginDir::with_math())
     }
 
-    fn start_in(dir: PluginDir) -> Self {
+    pub(crate) fn start_in(dir: PluginDir) -> Self {
         let mut child = Command::new(MOAT)
             .arg("serve")
             .arg("--plugins")
@@ -43,14 +44,14 @@ impl Raw {
         }
     }
 
-    async fn send(&mut self, line: &str) {
+    pub(crate) async fn send(&mut self, line: &str) {
         self.stdin.write_all(line.as_bytes()).await.unwrap();
         self.stdin.write_all(b"\n").await.unwrap();
         self.stdin.flush().await.unwrap();
     }
 
     /// The next line on stdout, which must be a JSON-RPC 2.0 message.
-    async fn receive(&mut self) -> Value {
+    pub(crate) async fn receive(&mut self) -> Value {
         let line = tokio::time::timeout(Duration::from_secs(30), self.stdout.next_line())
             .await
             .expect("moat answered within 30 s")
@@ -62,12 +63,12 @@ impl Raw {
         message
     }
 
-    async fn request(&mut self, line: &str) -> Value {
+    pub(crate) async fn request(&mut self, line: &str) -> Value {
         self.send(line).await;
         self.receive().await
     }
 
-    async fn initialize(&mut self) {
+    pub(crate) async fn initialize(&mut self) {
         let reply = self
             .request(r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#)
             .await;
@@ -77,7 +78,7 @@ impl Raw {
     }
 
     /// Closes stdin and expects moat to exit cleanly, with nothing more on stdout.
-    async fn finish(mut self) {
+    pub(crate) async fn finish(mut self) {
         drop(self.stdin);
         assert_eq!(self.stdout.next_line().await.unwrap(), None);
         let status = self.child.wait().await.unwrap();

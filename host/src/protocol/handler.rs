@@ -6,8 +6,8 @@
 #![allow(deprecated)]
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
-    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CustomRequest,
+    CustomResult, GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference, ServerConfig,
     SetLevelRequestParams, SubscribeRequestParams, SubscriptionFilter, Tool,
@@ -18,6 +18,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::json;
 
 use super::input::binding;
+use super::params::invalid_params;
 use super::server::{Answer, MoatServer};
 use crate::runtime::bindings::moat::plugin::server_types::CompletionTarget;
 
@@ -253,5 +254,16 @@ impl ServerHandler for MoatServer {
             peers.retain(|peer| !peer.is_transport_closed());
             peers.push(context.peer);
         }
+    }
+
+    /// rmcp hands over, as a custom request, every request whose method it
+    /// does not know *or whose params do not fit the method's type*: the
+    /// latter get `-32602` naming what is wrong, the former `-32601`.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        Err(invalid_params(&request.method, request.params.as_ref()))
     }
 }

@@ -3,6 +3,8 @@
 
 mod handler;
 mod input;
+mod params;
 mod server;
 
+pub use self::params::invalid_params;
 pub use self::server::MoatServer;
