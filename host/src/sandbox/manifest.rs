@@ -122,6 +122,10 @@ pub struct LimitsSection {
     pub max_concurrency: Option<NonZeroU32>,
     /// Size of one call's result, e.g. `"1 MiB"`.
     pub max_output: Option<ByteSize>,
+    /// Resource handles one call may hold at once, e.g. `256` (issue 12).
+    pub max_handles: Option<NonZeroU32>,
+    /// Files and directories one call may hold open at once, e.g. `64`.
+    pub max_open_files: Option<NonZeroU32>,
 }
 
 /// A manifest that could not be read or is wrong.
