@@ -73,8 +73,9 @@ impl OpenFiles {
     }
 
     /// Takes a place for one more open file, or says which limit is in
-    /// the way.
-    fn admit(&mut self, table: &ResourceTable) -> Result<(), Exceeded> {
+    /// the way. The place is given back when dropped, unless
+    /// [`Self::opened`] keeps it (so a call stopped mid-open leaks none).
+    fn admit(&mut self, table: &ResourceTable) -> Result<Place, Exceeded> {
         if self.held.len() >= self.limit {
             self.recount(table);
             if self.held.len() >= self.limit {
@@ -90,17 +91,14 @@ impl OpenFiles {
                 return Err(Exceeded::HostFiles(budget));
             }
         }
-        Ok(())
+        Ok(Place)
     }
 
-    /// Records the descriptor opened in the place [`Self::admit`] took.
-    fn opened(&mut self, descriptor: &Resource<Descriptor>) {
+    /// Records the descriptor opened in `place`; the call holds it until
+    /// the descriptor is closed (and recounted) or the call ends.
+    fn opened(&mut self, place: Place, descriptor: &Resource<Descriptor>) {
+        std::mem::forget(place);
         self.held.push(descriptor.rep());
-    }
-
-    /// Gives back the place [`Self::admit`] took for an open that failed.
-    fn failed(&mut self) {
-        OPEN.fetch_sub(1, Ordering::AcqRel);
     }
 
     /// Forgets the descriptors the call has closed. A slot that now holds
@@ -112,6 +110,15 @@ impl OpenFiles {
         self.held
             .retain(|&rep| table.get(&Resource::<Descriptor>::new_borrow(rep)).is_ok());
         OPEN.fetch_sub(before - self.held.len(), Ordering::AcqRel);
+    }
+}
+
+/// One place in the process-wide count, taken before an open.
+struct Place;
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        OPEN.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -139,17 +146,17 @@ pub fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
             Box::new(async move {
                 let state = store.data_mut();
                 let (files, table) = state.open_files();
-                files.admit(table).map_err(wasmtime::Error::new)?;
+                let place = files.admit(table).map_err(wasmtime::Error::new)?;
                 let mut view = state.filesystem();
                 let opened = view.open_at(dir, path_flags, path, oflags, flags).await;
                 let state = store.data_mut();
                 Ok((match opened {
                     Ok(descriptor) => {
-                        state.open_files().0.opened(&descriptor);
+                        state.open_files().0.opened(place, &descriptor);
                         Ok(descriptor)
                     }
                     Err(error) => {
-                        state.open_files().0.failed();
+                        drop(place);
                         Err(state.filesystem().convert_error_code(error)?)
                     }
                 },))

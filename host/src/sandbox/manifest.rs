@@ -18,6 +18,8 @@
 //! timeout = "5s"
 //! max_concurrency = 8
 //! max_output = "1 MiB"
+//! max_handles = 256            # resource handles a call may hold
+//! max_open_files = 64          # files a call may hold open
 //! ```
 
 use std::collections::BTreeMap;
@@ -287,6 +289,14 @@ mod tests {
             Some(2)
         );
         assert_eq!(manifest.limits.max_output, Some(ByteSize::kib(10)));
+    }
+
+    #[test]
+    fn reads_the_host_side_limits() {
+        let manifest = Manifest::parse("[limits]\nmax_handles = 40\nmax_open_files = 5\n").unwrap();
+        assert_eq!(manifest.limits.max_handles.map(NonZeroU32::get), Some(40));
+        assert_eq!(manifest.limits.max_open_files.map(NonZeroU32::get), Some(5));
+        assert!(Manifest::parse("[limits]\nmax_handles = 0\n").is_err());
     }
 
     #[test]
