@@ -97,6 +97,12 @@ impl Served {
         let mut command = Command::new(MOAT);
         command.arg("serve").arg("--plugins").arg(dir.path());
         command.envs(env.iter().copied());
+        Self::start_command(command).await
+    }
+
+    /// Runs `command` (which must end up as `moat serve` over stdio) and
+    /// completes the MCP handshake.
+    pub async fn start_command(command: Command) -> Self {
         let (transport, stderr) = TokioChildProcess::builder(command)
             .stderr(Stdio::piped())
             .spawn()

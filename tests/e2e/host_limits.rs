@@ -155,6 +155,48 @@ async fn the_open_file_limit_is_set_by_the_manifest() {
     served.stop().await;
 }
 
+#[tokio::test]
+async fn all_calls_together_leave_the_host_its_descriptors() {
+    // Under a descriptor limit of 330, the host keeps 256 for itself and
+    // every plugin's calls together may hold 74 files open.
+    let dir = two_readers("");
+    let command = format!(
+        "ulimit -n 330 && exec {MOAT} serve --plugins {}",
+        dir.path().display()
+    );
+    let mut sh = Command::new("sh");
+    sh.args(["-c", &command]);
+    let served = Served::start_command(sh.into()).await;
+    let hold = json!({"path": "/data/hello.txt", "count": 60, "hold_ms": 3000});
+    let held = served.call("open", hold);
+    let more = async {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let message = tool_error(
+            &served,
+            "r_open",
+            json!({"path": "/data/hello.txt", "count": 60}),
+        )
+        .await;
+        let read = served
+            .call("r_read", json!({"path": "/data/hello.txt"}))
+            .await;
+        (message, read)
+    };
+    let (held, (message, read)) = tokio::join!(held, more);
+    assert_eq!(held.structured_content.unwrap()["files"], 60);
+    assert!(
+        message.contains("the host's budget of 74 open files for all plugins together is used up"),
+        "{message}"
+    );
+    assert_eq!(read.structured_content.unwrap()["text"], "hello");
+    math_still_works(&served).await;
+    let log = served.stop().await;
+    assert!(
+        log.contains("open-file limit 330: 256 kept for the host"),
+        "{log}"
+    );
+}
+
 /// `moat check` on `wasm`, with a 32 MiB memory limit.
 fn check_under_32_mib(wasm: &str) -> (bool, String) {
     let dir = PluginDir::empty()
