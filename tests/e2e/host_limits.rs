@@ -167,16 +167,24 @@ async fn all_calls_together_leave_the_host_its_descriptors() {
     let mut sh = Command::new("sh");
     sh.args(["-c", &command]);
     let served = Served::start_command(sh.into()).await;
-    let hold = json!({"path": "/data/hello.txt", "count": 60, "hold_ms": 3000});
+    let hold = json!({"path": "/data/hello.txt", "count": 60, "hold_ms": 8000});
     let held = served.call("open", hold);
+    // While the first call holds its 60 files, the second plugin's call of
+    // 15 more (which alone fit) is refused. It is tried from 1.5 s on, once
+    // the first has surely opened its files, until refused (it never is
+    // before the fix: the loop gives up after 6 s).
     let more = async {
-        tokio::time::sleep(Duration::from_millis(1000)).await;
-        let message = tool_error(
-            &served,
-            "r_open",
-            json!({"path": "/data/hello.txt", "count": 60}),
-        )
-        .await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let asked = json!({"path": "/data/hello.txt", "count": 15});
+        let mut message = String::new();
+        for _ in 0..60 {
+            let result = served.call("r_open", asked.clone()).await;
+            if result.is_error == Some(true) {
+                message = text(&result).to_owned();
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         let read = served
             .call("r_read", json!({"path": "/data/hello.txt"}))
             .await;
