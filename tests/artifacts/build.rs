@@ -1,7 +1,10 @@
 //! Builds the `plugins/` and `tests/fixtures/` workspaces for wasm32-wasip2
 //! and writes one path constant per plugin (`MATH` for `plugins/math`,
 //! `HOSTILE` for `tests/fixtures/hostile`), and per sample bundle
-//! (`FILES_BUNDLE` for `plugins/files/bundle`), into `$OUT_DIR/plugins.rs`.
+//! (`FILES_BUNDLE` for `plugins/files/bundle`), into `$OUT_DIR/plugins.rs`;
+//! and assembles the two-memory fixture (`TWO_MEMORIES_24`, `TWO_MEMORIES_12`).
+
+mod two_memories;
 
 use std::env;
 use std::fmt::Write as _;
@@ -19,8 +22,14 @@ fn main() {
     for workspace in ["plugins", "tests/fixtures"] {
         write_consts(&root.join(workspace), &mut consts);
     }
-    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("plugins.rs");
-    std::fs::write(out, consts).unwrap();
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    for (pages, mib) in [(384, 24), (192, 12)] {
+        let wasm = out_dir.join(format!("two_memories_{mib}.wasm"));
+        std::fs::write(&wasm, two_memories::build(&root, pages)).unwrap();
+        let doc = format!("A component with two memories of {mib} MiB each.");
+        push_const(&mut consts, &doc, &format!("TWO_MEMORIES_{mib}"), &wasm);
+    }
+    std::fs::write(out_dir.join("plugins.rs"), consts).unwrap();
 }
 
 /// Builds one workspace and writes the constants for its members.

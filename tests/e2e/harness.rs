@@ -80,6 +80,8 @@ fn copy_tree(from: &Path, to: &Path) {
 /// `moat serve` over stdio, driven by the rmcp client.
 pub struct Served {
     pub client: RunningService<RoleClient, ()>,
+    /// The `moat` child's process id.
+    pub pid: u32,
     /// moat's stderr, read as it comes so that a full pipe never blocks it.
     stderr: tokio::task::JoinHandle<String>,
 }
@@ -95,13 +97,21 @@ impl Served {
         let mut command = Command::new(MOAT);
         command.arg("serve").arg("--plugins").arg(dir.path());
         command.envs(env.iter().copied());
+        Self::start_command(command).await
+    }
+
+    /// Runs `command` (which must end up as `moat serve` over stdio) and
+    /// completes the MCP handshake.
+    pub async fn start_command(command: Command) -> Self {
         let (transport, stderr) = TokioChildProcess::builder(command)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let pid = transport.id().expect("moat is running");
         let client = ().serve(transport).await.expect("MCP handshake with moat");
         Self {
             client,
+            pid,
             stderr: tokio::spawn(read_all(stderr.unwrap())),
         }
     }

@@ -49,7 +49,8 @@ impl LoadedPlugin {
                 problem,
             }
         })?;
-        let (pre, exports) = compile(runtime, &path).await?;
+        let http = !sandbox.network().is_empty();
+        let (pre, exports) = compile(runtime, &path, http).await?;
         let mut plugin = Self {
             instances: Arc::new(Instances::new(name.clone(), pre, exports, sandbox)),
             name,
@@ -126,11 +127,13 @@ impl LoadedPlugin {
     }
 }
 
-/// Compiles the component at `path` (off the async threads), links it, and
-/// finds which interfaces it exports.
+/// Compiles the component at `path` (off the async threads), links it
+/// (with `wasi:http` only if `http`: see [`Runtime::link`]), and finds which
+/// interfaces it exports.
 async fn compile(
     runtime: &Runtime,
     path: &Path,
+    http: bool,
 ) -> Result<(InstancePre<CallState>, Exports), LoadError> {
     let bytes = tokio::fs::read(path)
         .await
@@ -158,8 +161,7 @@ async fn compile(
         source,
     };
     let pre = runtime
-        .linker()
-        .instantiate_pre(&component)
+        .link(&component, http)
         .map_err(|error| contract(error.into()))?;
     let exports = Exports::find(&pre).map_err(contract)?;
     Ok((pre, exports))

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::thread;
 
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::error::Context as _;
 use wasmtime::{
     Cache, CacheConfig, Config, Enabled, Engine, EngineWeak, InstanceAllocationStrategy,
@@ -12,6 +12,7 @@ use wasmtime::{
 
 use super::bindings::Server;
 use super::state::CallState;
+use super::{no_http, open_files};
 use crate::sandbox::limits::{self, EPOCH_TICK};
 
 /// How much of each pooled memory and table stays mapped when its instance
@@ -34,12 +35,16 @@ const KEEP_RESIDENT: usize = 4 << 20;
 /// background thread advances the epoch every [`EPOCH_TICK`], which is how a
 /// call's deadline is enforced without instrumenting every instruction).
 ///
-/// Cloning is cheap (the engine is reference-counted, the linker shared):
+/// There are two linkers: one with `wasi:http`, for plugins granted the
+/// network, and one without it, for the others (see [`Runtime::link`]).
+///
+/// Cloning is cheap (the engine is reference-counted, the linkers shared):
 /// every HTTP request's handler holds a clone.
 #[derive(Clone)]
 pub struct Runtime {
     engine: Engine,
     linker: Arc<Linker<CallState>>,
+    no_http: Arc<Linker<CallState>>,
 }
 
 impl Runtime {
@@ -93,29 +98,46 @@ impl Runtime {
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).context("cannot start the WebAssembly engine")?;
         spawn_epoch_ticker(engine.weak()).context("cannot start the epoch thread")?;
+        open_files::init_budget();
 
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+        let mut no_http = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut no_http)
             .context("cannot link WASI into the plugin linker")?;
+        open_files::add_to_linker(&mut no_http)
+            .context("cannot link the counted `open-at` into the plugin linker")?;
+        Server::add_to_linker::<_, HasSelf<_>>(&mut no_http, |state| state)
+            .context("cannot link the moat host interface")?;
+        let mut linker = no_http.clone();
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
             .context("cannot link WASI HTTP into the plugin linker")?;
-        Server::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
-            .context("cannot link the moat host interface")?;
         Ok(Self {
             engine,
             linker: Arc::new(linker),
+            no_http: Arc::new(no_http),
         })
+    }
+
+    /// Links `component` for a plugin that is granted the network (`http`)
+    /// or not. Without the grant, `wasi:http` is denied outright: its
+    /// functions stop the call with "HTTP is not granted", so that a plugin
+    /// cannot make the host hold headers or bodies it may never send.
+    pub fn link(
+        &self,
+        component: &Component,
+        http: bool,
+    ) -> wasmtime::Result<InstancePre<CallState>> {
+        if http {
+            return self.linker.instantiate_pre(component);
+        }
+        match no_http::linker_for(&self.engine, &self.no_http, component)? {
+            Some(linker) => linker.instantiate_pre(component),
+            None => self.no_http.instantiate_pre(component),
+        }
     }
 
     /// The engine every plugin is compiled for.
     pub fn engine(&self) -> &Engine {
         &self.engine
-    }
-
-    /// The linker that satisfies a plugin's imports: WASI, WASI HTTP (each
-    /// backed by what the plugin's sandbox grants) and `moat:plugin/host`.
-    pub fn linker(&self) -> &Linker<CallState> {
-        &self.linker
     }
 }
 

@@ -15,12 +15,35 @@ pub enum CallError {
         /// The limit in force.
         limit: Duration,
     },
-    /// The plugin tried to grow its memory past its limit.
-    #[error("plugin `{plugin}` was stopped: it tried to use more than its memory limit of {} MiB", limit >> 20)]
+    /// The plugin tried to grow its memory past its limit (summed over its
+    /// memories), or its start-up asked for more.
+    #[error("plugin `{plugin}` was stopped: it tried to use more than its memory limit of {} MiB (summed over its memories; manifest key `limits.memory`)", limit >> 20)]
     Memory {
         /// The plugin's name.
         plugin: Arc<str>,
         /// The limit in force, in bytes.
+        limit: usize,
+    },
+    /// The call ran into a limit on what it may make the host hold.
+    #[error("plugin `{plugin}` was stopped: {exceeded}")]
+    Limit {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// Which limit, and its value.
+        exceeded: Exceeded,
+    },
+    /// The result was too large for the host to even copy it out of the
+    /// plugin (wasmtime's hostcall fuel), far over the output limit.
+    #[error(
+        "plugin `{plugin}` returned more than {} MiB, over its output limit of {limit} bytes (manifest key `limits.max_output`); ask for less (a smaller range, a page, a summary)",
+        copied >> 20
+    )]
+    OutputTooLarge {
+        /// The plugin's name.
+        plugin: Arc<str>,
+        /// The most the host copies out of a plugin at once.
+        copied: usize,
+        /// The output limit in force.
         limit: usize,
     },
     /// No instance could be started for the call.
@@ -97,4 +120,40 @@ fn humanize(limit: Duration) -> String {
     } else {
         format!("{} ms", limit.as_millis())
     }
+}
+
+/// A limit on what a call may make the host hold, with its value: the
+/// error a host function or the limiter stops the call with, so that the
+/// tool error names the limit rather than a wasm backtrace.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Exceeded {
+    /// Linear memory, summed over the instance's memories.
+    #[error("it tried to use more than its memory limit of {} MiB (summed over its memories; manifest key `limits.memory`)", .0 >> 20)]
+    Memory(usize),
+    /// Table elements, summed over the instance's tables.
+    #[error(
+        "it tried to hold more than {0} table elements (summed over its tables), the host's fixed limit"
+    )]
+    TableElements(usize),
+    /// Resource handles held at once.
+    #[error(
+        "it tried to hold more than {0} resource handles at once (manifest key `limits.max_handles`): it creates host objects (HTTP headers or bodies, streams, files) without dropping them"
+    )]
+    Handles(usize),
+    /// One `wasi:http` header set over the host's size for it.
+    #[error("it tried to make the host hold a `wasi:http` header set of more than {} KiB, the host's fixed limit per header set", .0 >> 10)]
+    HttpFields(usize),
+    /// Files and directories held open at once by one call.
+    #[error(
+        "it tried to hold more than {0} files open at once (manifest key `limits.max_open_files`): close files when done with them"
+    )]
+    OpenFiles(usize),
+    /// The host's budget of descriptors for all plugins' calls together.
+    #[error(
+        "the host's budget of {0} open files for all plugins together is used up by other calls; try again later"
+    )]
+    HostFiles(usize),
+    /// `wasi:http` used by a plugin without a network grant.
+    #[error("it called `{0}`, but HTTP is not granted to it (manifest key `capabilities.network`)")]
+    HttpNotGranted(String),
 }

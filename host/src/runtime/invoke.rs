@@ -12,7 +12,8 @@ use super::bindings::moat::plugin::server_types::{
     ResourceTemplate,
 };
 use super::bindings::moat::plugin::types::{self, ToolResult};
-use super::error::CallError;
+use super::cause::{HOSTCALL_FUEL, NotStarted, copied_too_much, exceeded, in_guest, trap_reason};
+use super::error::{CallError, Exceeded};
 use super::instances::{Fresh, Instances};
 use super::state::CallState;
 use crate::clients::{ClientLink, InputRequired, MissingCapability};
@@ -97,11 +98,14 @@ impl Instances {
         let run = async {
             let instance = match ready {
                 Some(instance) => instance,
-                None => self
-                    .pre()
-                    .instantiate_async(&mut store)
-                    .await
-                    .map_err(|error| wasmtime::Error::new(NotStarted(format!("{error:#}"))))?,
+                None => {
+                    self.pre().instantiate_async(&mut store).await.map_err(
+                        |error| match exceeded(&error, self.sandbox().limits()) {
+                            Some(limit) => wasmtime::Error::new(limit),
+                            None => wasmtime::Error::new(NotStarted(format!("{error:#}"))),
+                        },
+                    )?
+                }
             };
             self.invoke(&mut store, &instance, op).await
         };
@@ -213,10 +217,17 @@ impl Instances {
                 }
                 Err(error) => match error.downcast_ref::<Trap>() {
                     Some(Trap::Interrupt) => timeout(),
-                    _ if is_memory_limit(&error) => CallError::Memory {
-                        plugin,
-                        limit: limits.memory,
+                    _ if let Some(exceeded) = exceeded(&error, limits) => match exceeded {
+                        Exceeded::Memory(limit) => CallError::Memory { plugin, limit },
+                        exceeded => CallError::Limit { plugin, exceeded },
                     },
+                    _ if copied_too_much(&error) && !in_guest(&error) => {
+                        CallError::OutputTooLarge {
+                            plugin,
+                            copied: HOSTCALL_FUEL,
+                            limit: limits.max_output,
+                        }
+                    }
                     _ if let Some(NotStarted(reason)) = error.downcast_ref() => {
                         CallError::NotStarted {
                             plugin,
@@ -236,36 +247,4 @@ impl Instances {
             },
         })
     }
-}
-
-/// The trap's own words, without wasmtime's backtrace.
-fn trap_reason(error: &wasmtime::Error) -> String {
-    match error.downcast_ref::<Trap>() {
-        Some(Trap::StackOverflow) => "it overflowed its stack (runaway recursion?)".into(),
-        Some(Trap::UnreachableCodeReached) => "it aborted (a panic, or `unreachable`)".into(),
-        // A Rust guest keeps its stack in linear memory: running off its end
-        // is an out-of-bounds access rather than a wasm stack overflow.
-        Some(Trap::MemoryOutOfBounds) => {
-            "it accessed memory out of bounds (a stack overflow from deep recursion, or a bug)"
-                .into()
-        }
-        Some(trap) => format!("it trapped: {trap}"),
-        None => format!("{error}"),
-    }
-}
-
-/// Instantiation failed: the pool is full, or the component's start-up
-/// (its initial memory, its start functions) broke a limit.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct NotStarted(String);
-
-/// `StoreLimits` with `trap_on_grow_failure` fails a grow past the limit
-/// with this message rather than a `Trap` code.
-fn is_memory_limit(error: &wasmtime::Error) -> bool {
-    error.chain().any(|cause| {
-        cause
-            .to_string()
-            .contains("forcing trap when growing memory")
-    })
 }

@@ -3,12 +3,16 @@
 //! with the host functions it imports and each way a run can fail.
 
 pub(crate) mod bindings;
+mod cause;
 mod engine;
 mod error;
 mod exports;
 mod imports;
 mod instances;
 mod invoke;
+mod limiter;
+mod no_http;
+mod open_files;
 mod state;
 
 pub use self::engine::{CompileCache, Runtime};

@@ -4,12 +4,13 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 use wasmtime::component::ResourceTable;
-use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use super::limiter::Limiter;
+use super::open_files::OpenFiles;
 use crate::clients::ClientLink;
-use crate::sandbox::limits::CAPTURED_OUTPUT;
+use crate::sandbox::limits::{CAPTURED_OUTPUT, HTTP_FIELDS_BYTES};
 use crate::sandbox::output::Captured;
 use crate::sandbox::{HttpHooks, Sandbox};
 
@@ -21,7 +22,8 @@ pub struct CallState {
     http: WasiHttpCtx,
     hooks: HttpHooks,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: Limiter,
+    open_files: OpenFiles,
     pub(super) log_message: usize,
     stdout: Captured,
     stderr: Captured,
@@ -36,17 +38,21 @@ impl CallState {
     pub fn new(plugin: Arc<str>, sandbox: &Sandbox, deadline: Instant) -> wasmtime::Result<Self> {
         let stdout = Captured::new(CAPTURED_OUTPUT);
         let stderr = Captured::new(CAPTURED_OUTPUT);
+        let limits = sandbox.limits();
+        // Every host-side object of the call is a handle in this table.
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(limits.host.max_handles);
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(HTTP_FIELDS_BYTES);
         Ok(Self {
             plugin,
             wasi: sandbox.wasi(&stdout, &stderr)?,
-            http: WasiHttpCtx::new(),
+            http,
             hooks: HttpHooks::new(sandbox.network().clone()),
-            table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(sandbox.limits().memory)
-                .trap_on_grow_failure(true)
-                .build(),
-            log_message: sandbox.limits().log_message,
+            table,
+            limits: Limiter::new(limits.memory, limits.host.table_elements),
+            open_files: OpenFiles::new(limits.host.max_open_files),
+            log_message: limits.log_message,
             stdout,
             stderr,
             client: ClientLink::default(),
@@ -73,6 +79,11 @@ impl CallState {
     /// The resource limiter wasmtime consults when memory or tables grow.
     pub fn limiter(&mut self) -> &mut dyn wasmtime::ResourceLimiter {
         &mut self.limits
+    }
+
+    /// The call's open-file count, and the table it is taken from.
+    pub(super) fn open_files(&mut self) -> (&mut OpenFiles, &ResourceTable) {
+        (&mut self.open_files, &self.table)
     }
 
     /// Sends what the plugin printed to the host's log, and returns the

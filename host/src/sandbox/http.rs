@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
+use super::limits::HTTP_BODY_CHUNK;
 use super::network::NetworkPolicy;
 
 /// Sends a plugin's request only if its `host:port` is granted.
@@ -24,6 +25,16 @@ type Sent = wasmtime_wasi_http::Result<(
 )>;
 
 impl WasiHttpHooks for HttpHooks {
+    /// One chunk buffered per outgoing body (and one queued): see
+    /// [`HTTP_BODY_CHUNK`].
+    fn p2_outgoing_body_buffer_chunks(&mut self) -> usize {
+        1
+    }
+
+    fn p2_outgoing_body_chunk_size(&mut self) -> usize {
+        HTTP_BODY_CHUNK
+    }
+
     fn send_request(
         &mut self,
         request: http::Request<WasiBody>,

@@ -11,6 +11,28 @@
 //! | [`Limits::max_output`] | 1 MiB | a result so large it exhausts the host's memory while it is encoded, or floods the model's context |
 //! | [`Limits::log_message`] | 4 KiB | a plugin that floods the host's log through `host.log` |
 //! | [`CAPTURED_OUTPUT`] | 64 KiB per stream | a plugin that prints megabytes to stdout or stderr, which the host keeps for its log |
+//!
+//! Host-side resources (issue 12): what a call makes the host hold outside
+//! the plugin's own memory.
+//!
+//! | limit | default | the attack it stops |
+//! | --- | --- | --- |
+//! | [`HostLimits::max_handles`] | 256 per call | a plugin that creates resources (`wasi:http` fields, streams, pollables, descriptors) without bound, each held in host memory |
+//! | [`HostLimits::max_open_files`] | 64 per call | a plugin that opens files until the host has no descriptors left for other plugins and its own sockets |
+//! | [`HostLimits::table_elements`] | 100,000 per call | a component whose tables (summed) take host memory the memory limit does not count |
+//! | [`HTTP_FIELDS_BYTES`] | 32 KiB per `fields` | one `wasi:http` header set holding megabytes of host memory |
+//! | [`HTTP_BODY_CHUNK`] | 64 KiB per outgoing body | one outgoing body buffering megabytes in the host |
+//! | [`HOST_RESERVED_FILES`] | a quarter of the descriptor limit, at least 256 | every plugin's calls together taking the descriptors the host needs (its clients, its logs, its sockets) |
+//!
+//! **Host bytes per call.** Every host-side object a call creates lives in
+//! its resource table, so [`HostLimits::max_handles`] bounds their number,
+//! and the largest ones are bounded each: a `fields` by [`HTTP_FIELDS_BYTES`],
+//! an outgoing body by two chunks of [`HTTP_BODY_CHUNK`] (the one being
+//! written and one queued). The bytes one call can hold host-side are thus
+//! at most `max_handles × 128 KiB` (32 MiB at the default), plus the
+//! `CAPTURED_OUTPUT` of stdout and stderr, and what wasmtime copies for one
+//! host call (bounded by its hostcall fuel, 128 MiB, freed when the call
+//! returns).
 
 use std::time::Duration;
 
@@ -57,6 +79,60 @@ pub struct Limits {
     /// Longest message, in bytes, that `host.log` passes on; longer ones are
     /// cut and marked as cut.
     pub log_message: usize,
+    /// What a call may make the host hold (issue 12).
+    pub host: HostLimits,
+}
+
+/// What one call may make the host hold outside the plugin's memory: see
+/// the table at the top of this module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostLimits {
+    /// Most resource handles (`wasi:http` fields and bodies, streams,
+    /// pollables, descriptors, sockets...) a call may hold at once: each is
+    /// an object in host memory. Manifest key `limits.max_handles`, default
+    /// 256; a Rust std plugin uses a dozen, and a few per open file or HTTP
+    /// request. Past it, the call ends with a tool error naming the limit.
+    pub max_handles: usize,
+    /// Most files and directories a call may hold open at once (through
+    /// `wasi:filesystem`), each an OS descriptor. Manifest key
+    /// `limits.max_open_files`, default 64. Past it, the call ends with a
+    /// tool error naming the limit.
+    pub max_open_files: usize,
+    /// Most table elements a call's instance may hold, summed over its
+    /// tables (like [`Limits::memory`] for memories). Fixed at 100,000: a
+    /// Rust plugin's function table holds a few thousand.
+    pub table_elements: usize,
+}
+
+/// The most bytes one `wasi:http/types.fields` (a header set) may hold, in
+/// wasmtime's in-memory measure. Adding past it fails in the plugin with the
+/// spec's `header-error.size-exceeded`. wasmtime's default is 128 KiB; HTTP
+/// servers limit headers to 8-16 KiB on the wire.
+pub const HTTP_FIELDS_BYTES: usize = 32 << 10;
+
+/// The chunk an outgoing `wasi:http` body buffers in the host before it is
+/// sent; one more may wait in its queue. wasmtime's default is 1 MiB.
+pub const HTTP_BODY_CHUNK: usize = 64 << 10;
+
+/// The ceiling a manifest may set for `limits.max_handles`.
+pub const MAX_HANDLES: usize = 10_000;
+
+/// The ceiling a manifest may set for `limits.max_open_files`.
+pub const MAX_OPEN_FILES: usize = 1_000;
+
+/// Descriptors kept for the host itself, out of its `RLIMIT_NOFILE`: every
+/// plugin's open files together may use the rest, no more. A quarter of the
+/// limit, and at least this many.
+pub const HOST_RESERVED_FILES: usize = 256;
+
+impl Default for HostLimits {
+    fn default() -> Self {
+        Self {
+            max_handles: 256,
+            max_open_files: 64,
+            table_elements: 100_000,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -67,6 +143,7 @@ impl Default for Limits {
             max_concurrency: 8,
             max_output: 1 << 20,
             log_message: 4 << 10,
+            host: HostLimits::default(),
         }
     }
 }

@@ -18,6 +18,8 @@
 //! timeout = "5s"
 //! max_concurrency = 8
 //! max_output = "1 MiB"
+//! max_handles = 256            # resource handles a call may hold
+//! max_open_files = 64          # files a call may hold open
 //! ```
 
 use std::collections::BTreeMap;
@@ -122,6 +124,10 @@ pub struct LimitsSection {
     pub max_concurrency: Option<NonZeroU32>,
     /// Size of one call's result, e.g. `"1 MiB"`.
     pub max_output: Option<ByteSize>,
+    /// Resource handles one call may hold at once, e.g. `256` (issue 12).
+    pub max_handles: Option<NonZeroU32>,
+    /// Files and directories one call may hold open at once, e.g. `64`.
+    pub max_open_files: Option<NonZeroU32>,
 }
 
 /// A manifest that could not be read or is wrong.
@@ -283,6 +289,14 @@ mod tests {
             Some(2)
         );
         assert_eq!(manifest.limits.max_output, Some(ByteSize::kib(10)));
+    }
+
+    #[test]
+    fn reads_the_host_side_limits() {
+        let manifest = Manifest::parse("[limits]\nmax_handles = 40\nmax_open_files = 5\n").unwrap();
+        assert_eq!(manifest.limits.max_handles.map(NonZeroU32::get), Some(40));
+        assert_eq!(manifest.limits.max_open_files.map(NonZeroU32::get), Some(5));
+        assert!(Manifest::parse("[limits]\nmax_handles = 0\n").is_err());
     }
 
     #[test]

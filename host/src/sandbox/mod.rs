@@ -19,7 +19,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 
 pub use self::files::DirGrant;
 pub use self::http::HttpHooks;
-use self::limits::Limits;
+use self::limits::{HostLimits, Limits};
 use self::manifest::Manifest;
 use self::network::NetworkPolicy;
 use self::output::Captured;
@@ -57,7 +57,28 @@ impl Sandbox {
                 .max_output
                 .map_or(defaults.max_output, |m| m.as_u64() as usize),
             log_message: defaults.log_message,
+            host: HostLimits {
+                max_handles: asked
+                    .max_handles
+                    .map_or(defaults.host.max_handles, |n| n.get() as usize),
+                max_open_files: asked
+                    .max_open_files
+                    .map_or(defaults.host.max_open_files, |n| n.get() as usize),
+                ..defaults.host
+            },
         };
+        if limits.host.max_handles > limits::MAX_HANDLES {
+            return Err(format!(
+                "limits.max_handles is over the host's ceiling of {}",
+                limits::MAX_HANDLES
+            ));
+        }
+        if limits.host.max_open_files > limits::MAX_OPEN_FILES {
+            return Err(format!(
+                "limits.max_open_files is over the host's ceiling of {}",
+                limits::MAX_OPEN_FILES
+            ));
+        }
         if limits.memory > limits::MAX_MEMORY {
             return Err(format!(
                 "limits.memory is over the host's ceiling of {} MiB",
