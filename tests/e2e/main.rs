@@ -4,6 +4,7 @@
 mod cli;
 mod dev;
 mod harness;
+mod listings;
 mod lock;
 mod raw_stdio;
 mod reload;

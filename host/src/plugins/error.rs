@@ -1,6 +1,7 @@
 //! Why a plugin was not loaded, as the library reports it.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::runtime::CallError;
 
@@ -75,6 +76,42 @@ pub enum LoadError {
         /// What is wrong with it.
         problem: String,
     },
+    /// The plugin lists more, or larger, items than its listing limits
+    /// allow (see `ListingLimits`).
+    #[error(
+        "{}: plugin `{plugin}` refused: {}, over its limit of {}; if that is intended, raise `limits.{}` in its manifest",
+        path.display(), over.what, over.limit, over.key
+    )]
+    OverLimit {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's name.
+        plugin: String,
+        /// What is over which limit.
+        over: super::bounds::Over,
+    },
+    /// Listing what the plugin serves took longer than its load budget.
+    #[error(
+        "{}: plugin `{plugin}` skipped: listing what it serves took longer than its load budget of {}; if that is intended, raise `limits.load_timeout` in its manifest (at most {} s)",
+        path.display(), humanize(*limit), crate::sandbox::limits::MAX_LOAD_TIMEOUT.as_secs()
+    )]
+    LoadBudget {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's name.
+        plugin: String,
+        /// The budget it ran out of.
+        limit: Duration,
+    },
+}
+
+/// `10 s`, or `500 ms`.
+fn humanize(limit: Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        format!("{} ms", limit.as_millis())
+    }
 }
 
 /// The differences from a lock, as one sentence for the log.

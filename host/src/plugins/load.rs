@@ -1,11 +1,13 @@
 //! Loading one plugin: its manifest, its compiled and linked component, and
 //! the tools, resources and prompts it describes, checked once.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use wasmtime::component::{Component, InstancePre};
 
+use super::bounds;
 use super::convert::{server_def, tool_def};
 use super::error::LoadError;
 use super::plugin::LoadedPlugin;
@@ -65,12 +67,18 @@ impl LoadedPlugin {
         Ok(plugin)
     }
 
-    /// Asks the plugin, once, what it serves.
+    /// Asks the plugin, once, what it serves, within its load budget, and
+    /// checks the answer against its listing limits before converting it.
     async fn describe(&mut self, prefix: Option<&str>) -> Result<(), LoadError> {
-        let described = self
-            .instances
-            .run(ClientLink::default(), Op::Describe)
-            .await;
+        let limits = *self.instances.sandbox().listing();
+        let run = self.instances.run(ClientLink::default(), Op::Describe);
+        let described = tokio::time::timeout(limits.load_timeout, run)
+            .await
+            .map_err(|_elapsed| LoadError::LoadBudget {
+                path: self.path.clone(),
+                plugin: self.name.to_string(),
+                limit: limits.load_timeout,
+            })?;
         let Output::Described(described) = described.map_err(|source| LoadError::Describe {
             path: self.path.clone(),
             source,
@@ -78,6 +86,22 @@ impl LoadedPlugin {
         else {
             unreachable!("describing answers descriptions");
         };
+        bounds::check(&described, &limits).map_err(|over| LoadError::OverLimit {
+            path: self.path.clone(),
+            plugin: self.name.to_string(),
+            over,
+        })?;
+        let mut seen = HashSet::with_capacity(described.tools.len());
+        for tool in &described.tools {
+            if !seen.insert(tool.name.as_str()) {
+                return Err(LoadError::BadTool {
+                    path: self.path.clone(),
+                    tool: tool.name.clone(),
+                    problem: "is described twice".into(),
+                });
+            }
+        }
+        drop(seen);
         for mut tool in described.tools {
             let own_name = tool.name.clone();
             let bad = |problem| LoadError::BadTool {
@@ -85,9 +109,6 @@ impl LoadedPlugin {
                 tool: own_name.clone(),
                 problem,
             };
-            if self.own_names.contains(&own_name) {
-                return Err(bad("is described twice".into()));
-            }
             if let Some(prefix) = prefix {
                 tool.name = format!("{prefix}_{}", tool.name);
             }

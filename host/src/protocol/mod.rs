@@ -3,6 +3,7 @@
 
 mod handler;
 mod input;
+mod pages;
 mod server;
 
 pub use self::server::MoatServer;

@@ -1,0 +1,187 @@
+//! Listings are bounded and loading does not add up (issue 12, findings 4
+//! and 5): the `lister` fixture lists as many tools, as long a description
+//! and as slowly as its manifest's environment says.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use rmcp::ServiceError;
+use rmcp::model::{ErrorCode, PaginatedRequestParams};
+
+use crate::harness::{PluginDir, Served, math_still_works, text};
+
+/// Adds the lister fixture as `NAME.wasm` with `manifest` as `NAME.toml`.
+fn with_lister(dir: PluginDir, name: &str, manifest: &str) -> PluginDir {
+    dir.copy(moat_test_artifacts::LISTER, &format!("{name}.wasm"))
+        .write(&format!("{name}.toml"), manifest.as_bytes())
+}
+
+/// The names of every tool served, following `nextCursor`.
+async fn all_tool_names(served: &Served) -> Vec<String> {
+    let tools = served.client.list_all_tools().await.unwrap();
+    tools.into_iter().map(|tool| tool.name.into()).collect()
+}
+
+#[tokio::test]
+async fn a_hundred_thousand_tools_are_refused_naming_the_limit() {
+    let manifest = r#"
+        [capabilities]
+        env = { LISTER_TOOLS = "100000" }
+        [limits]
+        memory = "1 GiB"
+        timeout = "120s"
+    "#;
+    let dir = with_lister(PluginDir::with_math(), "lister", manifest);
+    let served = Served::start(&dir).await;
+    let names = all_tool_names(&served).await;
+    assert!(!names.iter().any(|name| name == "t0"), "lister was served");
+    math_still_works(&served).await;
+    let log = served.stop().await;
+    assert!(
+        log.contains("lister")
+            && log.contains("100000 tools")
+            && log.contains("limit of 1000")
+            && log.contains("limits.max_tools"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn a_ten_megabyte_description_is_refused_naming_the_limit() {
+    let manifest = r#"
+        [capabilities]
+        env = { LISTER_DESCRIPTION = "10000000" }
+        [limits]
+        memory = "256 MiB"
+    "#;
+    let dir = with_lister(PluginDir::with_math(), "lister", manifest);
+    let served = Served::start(&dir).await;
+    let names = all_tool_names(&served).await;
+    assert!(!names.iter().any(|name| name == "t0"), "lister was served");
+    math_still_works(&served).await;
+    let log = served.stop().await;
+    assert!(
+        log.contains("lister")
+            && log.contains("tool `t0`")
+            && log.contains("limits.max_description"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn listings_come_in_pages_and_each_item_once() {
+    let manifest = r#"
+        [capabilities]
+        env = { LISTER_TOOLS = "2500", LISTER_RESOURCES = "1500", LISTER_PROMPTS = "1500" }
+        [limits]
+        max_tools = 2500
+        max_resources = 1500
+        max_prompts = 1500
+    "#;
+    let dir = with_lister(PluginDir::with_math(), "lister", manifest);
+    let served = Served::start(&dir).await;
+
+    let first = served.client.list_tools(None).await.unwrap();
+    assert!(first.next_cursor.is_some(), "one page of every tool");
+    assert!(
+        first.tools.len() < 2500,
+        "{} tools in one page",
+        first.tools.len()
+    );
+
+    let names = all_tool_names(&served).await;
+    let unique: BTreeSet<&String> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "a tool was listed twice");
+    for i in 0..2500 {
+        assert!(unique.contains(&format!("t{i}")), "t{i} is missing");
+    }
+    assert!(
+        unique.contains(&"mul".to_owned()),
+        "math's tools are missing"
+    );
+
+    let resources = served.client.list_all_resources().await.unwrap();
+    let uris: BTreeSet<String> = resources.into_iter().map(|r| r.uri.clone()).collect();
+    assert_eq!(uris.len(), 1500);
+    let prompts = served.client.list_all_prompts().await.unwrap();
+    let prompts: BTreeSet<String> = prompts.into_iter().map(|p| p.name).collect();
+    assert_eq!(prompts.len(), 1500);
+
+    let result = served.call("t2499", serde_json::json!({})).await;
+    assert_eq!(text(&result), "t2499");
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn a_garbled_cursor_is_invalid_params_naming_it() {
+    let served = Served::start(&PluginDir::with_math()).await;
+    let request = PaginatedRequestParams::default().with_cursor(Some("not-a-cursor".into()));
+    for result in [
+        served.client.list_tools(Some(request.clone())).await.err(),
+        served
+            .client
+            .list_prompts(Some(request.clone()))
+            .await
+            .err(),
+        served
+            .client
+            .list_resources(Some(request.clone()))
+            .await
+            .err(),
+        served
+            .client
+            .list_resource_templates(Some(request))
+            .await
+            .err(),
+    ] {
+        let Some(ServiceError::McpError(error)) = result else {
+            panic!("a garbled cursor was accepted: {result:?}");
+        };
+        assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
+        assert!(error.message.contains("not-a-cursor"), "{}", error.message);
+    }
+    math_still_works(&served).await;
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn slow_listings_do_not_add_up_and_the_load_budget_skips_the_slowest() {
+    let slow = |prefix: &str, ms: u32| {
+        format!(
+            "[tools]\nprefix = \"{prefix}\"\n[capabilities]\nenv = {{ LISTER_SLEEP_MS = \"{ms}\" }}\n\
+             [limits]\ntimeout = \"60s\"\n"
+        )
+    };
+    let mut dir = PluginDir::with_math();
+    for name in ["s1", "s2", "s3"] {
+        dir = with_lister(dir, name, &slow(name, 3000));
+    }
+    dir = with_lister(dir, "slowest", &slow("slowest", 30_000));
+    let started = Instant::now();
+    let served = Served::start(&dir).await;
+    let waited = started.elapsed();
+    // Loaded one after another, the listings alone take 3 × 3 s + 30 s.
+    assert!(
+        waited < Duration::from_secs(30),
+        "the host took {waited:?} to serve"
+    );
+    math_still_works(&served).await;
+    let names = all_tool_names(&served).await;
+    let log = served.stop().await;
+    for served_tool in ["s1_t0", "s2_t0", "s3_t0"] {
+        assert!(
+            names.iter().any(|n| n == served_tool),
+            "{served_tool} missing: {log}"
+        );
+    }
+    assert!(
+        !names.iter().any(|n| n == "slowest_t0"),
+        "slowest was served"
+    );
+    assert!(
+        log.contains("slowest")
+            && log.contains("load budget of 10 s")
+            && log.contains("limits.load_timeout"),
+        "{log}"
+    );
+}
