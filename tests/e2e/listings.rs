@@ -38,9 +38,8 @@ async fn a_hundred_thousand_tools_are_refused_naming_the_limit() {
     math_still_works(&served).await;
     let log = served.stop().await;
     assert!(
-        log.contains("lister")
-            && log.contains("100000 tools")
-            && log.contains("limit of 1000")
+        log.contains("plugin `lister` refused")
+            && log.contains("1000 tools")
             && log.contains("limits.max_tools"),
         "{log}"
     );
@@ -48,21 +47,30 @@ async fn a_hundred_thousand_tools_are_refused_naming_the_limit() {
 
 #[tokio::test]
 async fn a_ten_megabyte_description_is_refused_naming_the_limit() {
-    let manifest = r#"
-        [capabilities]
-        env = { LISTER_DESCRIPTION = "10000000" }
-        [limits]
-        memory = "256 MiB"
-    "#;
-    let dir = with_lister(PluginDir::with_math(), "lister", manifest);
+    let description = |bytes: u32| {
+        format!(
+            "[capabilities]\nenv = {{ LISTER_DESCRIPTION = \"{bytes}\" }}\n\
+             [limits]\nmemory = \"256 MiB\"\n"
+        )
+    };
+    // 10 MB: more than the host lets the plugin send at all. 100 kB: within
+    // that, over the limit for one description.
+    let dir = with_lister(PluginDir::with_math(), "huge", &description(10_000_000));
+    let dir = with_lister(dir, "wordy", &description(100_000));
     let served = Served::start(&dir).await;
     let names = all_tool_names(&served).await;
-    assert!(!names.iter().any(|name| name == "t0"), "lister was served");
+    assert!(
+        !names.iter().any(|name| name == "t0"),
+        "a lister was served"
+    );
     math_still_works(&served).await;
     let log = served.stop().await;
     assert!(
-        log.contains("lister")
-            && log.contains("tool `t0`")
+        log.contains("plugin `huge` refused") && log.contains("limits.max_description"),
+        "{log}"
+    );
+    assert!(
+        log.contains("plugin `wordy` refused: tool `t0` has a description of 100000 bytes, over its limit of 16384 bytes")
             && log.contains("limits.max_description"),
         "{log}"
     );

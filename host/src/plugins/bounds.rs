@@ -192,3 +192,71 @@ impl Total {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::bindings::moat::plugin::{server_types, types};
+    use crate::sandbox::limits::LIFTED_ITEM;
+
+    fn tool(name: &str, description: &str) -> types::Tool {
+        types::Tool {
+            name: name.into(),
+            title: None,
+            description: description.into(),
+            input_schema: r#"{"type":"object"}"#.into(),
+            output_schema: None,
+            annotations: None,
+        }
+    }
+
+    #[test]
+    fn lifted_items_fit_their_budget() {
+        assert!(size_of::<types::Tool>() <= LIFTED_ITEM);
+        assert!(size_of::<server_types::Resource>() <= LIFTED_ITEM);
+        assert!(size_of::<server_types::ResourceTemplate>() <= LIFTED_ITEM);
+        assert!(size_of::<server_types::Prompt>() <= LIFTED_ITEM);
+    }
+
+    #[test]
+    fn counts_are_checked_first_and_named() {
+        let described = Described {
+            tools: (0..1001).map(|i| tool(&format!("t{i}"), "d")).collect(),
+            ..Described::default()
+        };
+        let over = check(&described, &ListingLimits::default()).unwrap_err();
+        assert_eq!(
+            (over.what.as_str(), over.limit.as_str(), over.key),
+            ("it lists 1001 tools", "1000", "max_tools")
+        );
+    }
+
+    #[test]
+    fn sizes_and_the_total_are_checked() {
+        let limits = ListingLimits::default();
+        let long = Described {
+            tools: vec![tool("t0", &"d".repeat(limits.max_description + 1))],
+            ..Described::default()
+        };
+        let over = check(&long, &limits).unwrap_err();
+        assert!(
+            over.what.starts_with("tool `t0` has a description of"),
+            "{}",
+            over.what
+        );
+        assert_eq!(over.key, "max_description");
+
+        let many = Described {
+            tools: (0..1000)
+                .map(|i| tool(&format!("t{i}"), &"d".repeat(limits.max_description)))
+                .collect(),
+            ..Described::default()
+        };
+        assert_eq!(check(&many, &limits).unwrap_err().key, "max_listing");
+        let fine = Described {
+            tools: (0..1000).map(|i| tool(&format!("t{i}"), "d")).collect(),
+            ..Described::default()
+        };
+        assert!(check(&fine, &limits).is_ok());
+    }
+}

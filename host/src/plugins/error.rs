@@ -90,6 +90,24 @@ pub enum LoadError {
         /// What is over which limit.
         over: super::bounds::Over,
     },
+    /// What the plugin lists is larger than wasmtime may copy out of it at
+    /// load ([`ListingLimits::lift_budget`](crate::sandbox::limits::ListingLimits::lift_budget)),
+    /// so it could not be counted item by item.
+    #[error(
+        "{}: plugin `{plugin}` refused: what it lists takes more than {budget} bytes, over its listing limits (at most {} tools, {} resources, {} resource templates, {} prompts, {} bytes per text, {} bytes per schema, {} bytes in all); if that is intended, raise the one it needs in its manifest: `limits.max_tools`, `limits.max_resources`, `limits.max_templates`, `limits.max_prompts`, `limits.max_description`, `limits.max_schema` or `limits.max_listing`",
+        path.display(), limits.max_tools, limits.max_resources, limits.max_templates, limits.max_prompts,
+        limits.max_description, limits.max_schema, limits.max_listing
+    )]
+    OverLiftBudget {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's name.
+        plugin: String,
+        /// The bytes it could have sent.
+        budget: usize,
+        /// Its listing limits.
+        limits: crate::sandbox::limits::ListingLimits,
+    },
     /// Listing what the plugin serves took longer than its load budget.
     #[error(
         "{}: plugin `{plugin}` skipped: listing what it serves took longer than its load budget of {}; if that is intended, raise `limits.load_timeout` in its manifest (at most {} s)",

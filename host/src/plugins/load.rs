@@ -16,6 +16,10 @@ use crate::runtime::{CallState, Exports, Instances, Op, Output, Runtime};
 use crate::sandbox::Sandbox;
 use crate::sandbox::manifest::Manifest;
 
+/// What wasmtime says when a plugin's lists outgrow its hostcall fuel (see
+/// `ListingLimits::lift_budget`); its error type is private.
+const LIFT_BUDGET_SPENT: &str = "fuel allocated for hostcalls has been exhausted";
+
 impl LoadedPlugin {
     /// Reads the manifest beside `path`, compiles the component, links it,
     /// and asks it for its tools. The plugin's name is the file's stem:
@@ -79,9 +83,19 @@ impl LoadedPlugin {
                 plugin: self.name.to_string(),
                 limit: limits.load_timeout,
             })?;
-        let Output::Described(described) = described.map_err(|source| LoadError::Describe {
-            path: self.path.clone(),
-            source,
+        let Output::Described(described) = described.map_err(|source| {
+            if source.to_string().contains(LIFT_BUDGET_SPENT) {
+                return LoadError::OverLiftBudget {
+                    path: self.path.clone(),
+                    plugin: self.name.to_string(),
+                    budget: limits.lift_budget(),
+                    limits,
+                };
+            }
+            LoadError::Describe {
+                path: self.path.clone(),
+                source,
+            }
         })?
         else {
             unreachable!("describing answers descriptions");

@@ -85,6 +85,7 @@ impl Default for Limits {
 // | [`ListingLimits::max_description`] | `limits.max_description` | 16 KiB | a 10 MB description (or title, name, URI) that floods the model's context in every listing |
 // | [`ListingLimits::max_schema`] | `limits.max_schema` | 64 KiB | a huge input or output schema, parsed and compiled at load and sent in every listing |
 // | [`ListingLimits::max_listing`] | `limits.max_listing` | 4 MiB | many items each within the limits above that together make the host hold and serve megabytes |
+// | [`ListingLimits::lift_budget`] | (from the above) | 8.2 MiB | a list whose strings all point at one buffer, which wasmtime would copy once per item before the host could count them |
 // | [`ListingLimits::load_timeout`] | `limits.load_timeout` | 10 s | a plugin whose listing takes its whole call timeout (up to an hour) and holds up the host's start |
 // ---------------------------------------------------------------------------
 
@@ -128,6 +129,26 @@ pub struct ListingLimits {
     /// smaller of the two applies.
     pub load_timeout: Duration,
 }
+
+impl ListingLimits {
+    /// The most bytes wasmtime may copy out of the plugin for one list it
+    /// returns at load (its "hostcall fuel"): twice `max_listing` for the
+    /// texts, and 256 bytes per item up to the largest count limit for the
+    /// items themselves. Past it the listing fails before the host holds
+    /// it, however the plugin's memory is laid out.
+    pub fn lift_budget(&self) -> usize {
+        let most = self
+            .max_tools
+            .max(self.max_resources)
+            .max(self.max_templates)
+            .max(self.max_prompts);
+        2 * self.max_listing + LIFTED_ITEM * most
+    }
+}
+
+/// The bytes [`ListingLimits::lift_budget`] allows for each listed item
+/// beside its texts: at least the size of the largest item the host lifts.
+pub const LIFTED_ITEM: usize = 256;
 
 impl Default for ListingLimits {
     fn default() -> Self {
