@@ -106,7 +106,7 @@ pub enum LoadError {
         /// The bytes it could have sent.
         budget: usize,
         /// Its listing limits.
-        limits: crate::sandbox::limits::ListingLimits,
+        limits: Box<crate::sandbox::limits::ListingLimits>,
     },
     /// Listing what the plugin serves took longer than its load budget.
     #[error(

@@ -89,7 +89,7 @@ impl LoadedPlugin {
                     path: self.path.clone(),
                     plugin: self.name.to_string(),
                     budget: limits.lift_budget(),
-                    limits,
+                    limits: Box::new(limits),
                 };
             }
             LoadError::Describe {
