@@ -9,6 +9,7 @@ use rmcp::ServiceError;
 use rmcp::model::{ErrorCode, PaginatedRequestParams};
 
 use crate::harness::{PluginDir, Served, math_still_works, text};
+use crate::watched::Watched;
 
 /// Adds the lister fixture as `NAME.wasm` with `manifest` as `NAME.toml`.
 fn with_lister(dir: PluginDir, name: &str, manifest: &str) -> PluginDir {
@@ -192,4 +193,32 @@ async fn slow_listings_do_not_add_up_and_the_load_budget_skips_the_slowest() {
             && log.contains("limits.load_timeout"),
         "{log}"
     );
+}
+
+#[tokio::test]
+async fn a_cursor_from_before_a_reload_that_changed_the_list_is_refused() {
+    let manifest = |tools: u32| {
+        format!(
+            "[capabilities]\nenv = {{ LISTER_TOOLS = \"{tools}\" }}\n[limits]\nmax_tools = 2500\n"
+        )
+    };
+    let dir = with_lister(PluginDir::with_math(), "lister", &manifest(2500));
+    let mut watched = Watched::start(&dir).await;
+    let first = watched.client.list_tools(None).await.unwrap();
+    let cursor = first.next_cursor.expect("more than one page");
+    let request = PaginatedRequestParams::default().with_cursor(Some(cursor));
+    // The list has not changed: the cursor still names its page.
+    let second = watched.client.list_tools(Some(request.clone())).await;
+    assert!(!second.unwrap().tools.is_empty());
+
+    std::fs::write(dir.path().join("lister.toml"), manifest(2400)).unwrap();
+    watched.changed().await;
+    let Err(ServiceError::McpError(error)) = watched.client.list_tools(Some(request)).await else {
+        panic!("a cursor of the old list was answered from the new one");
+    };
+    assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
+    assert!(error.message.contains("changed since"), "{}", error.message);
+    let tools = watched.client.list_all_tools().await.unwrap();
+    let names: BTreeSet<String> = tools.into_iter().map(|t| t.name.into()).collect();
+    assert_eq!(names.len(), 2400 + 4, "every tool of the new list, once");
 }
