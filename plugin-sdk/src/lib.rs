@@ -81,10 +81,13 @@ pub mod bindings {
 /// (see [`Tool::new`]). Both are mistakes in the plugin, so they stop it
 /// from loading rather than reach a client.
 pub fn describe(tools: &[Tool]) -> Vec<ToolDescription> {
-    for (i, tool) in tools.iter().enumerate() {
+    // A set, not a scan of the tools before each: linear in the number of
+    // tools, so a large plugin does not spend its load budget here.
+    let mut seen = std::collections::HashSet::with_capacity(tools.len());
+    for tool in tools {
         let name = tool.name();
         assert!(
-            tools[..i].iter().all(|t| t.name() != name),
+            seen.insert(name),
             "moat-plugin-sdk: two tools are named `{name}`"
         );
     }

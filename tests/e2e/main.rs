@@ -5,6 +5,7 @@ mod cli;
 mod dev;
 mod harness;
 mod host_limits;
+mod listings;
 mod lock;
 mod raw_stdio;
 mod reload;

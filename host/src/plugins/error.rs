@@ -1,6 +1,7 @@
 //! Why a plugin was not loaded, as the library reports it.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::runtime::CallError;
 
@@ -75,6 +76,60 @@ pub enum LoadError {
         /// What is wrong with it.
         problem: String,
     },
+    /// The plugin lists more, or larger, items than its listing limits
+    /// allow (see `ListingLimits`).
+    #[error(
+        "{}: plugin `{plugin}` refused: {}, over its limit of {}; if that is intended, raise `limits.{}` in its manifest",
+        path.display(), over.what, over.limit, over.key
+    )]
+    OverLimit {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's name.
+        plugin: String,
+        /// What is over which limit.
+        over: super::bounds::Over,
+    },
+    /// What the plugin lists is larger than wasmtime may copy out of it at
+    /// load ([`ListingLimits::lift_budget`](crate::sandbox::limits::ListingLimits::lift_budget)),
+    /// so it could not be counted item by item.
+    #[error(
+        "{}: plugin `{plugin}` refused: what it lists takes more than {budget} bytes, over its listing limits (at most {} tools, {} resources, {} resource templates, {} prompts, {} bytes per text, {} bytes per schema, {} bytes in all); if that is intended, raise the one it needs in its manifest: `limits.max_tools`, `limits.max_resources`, `limits.max_templates`, `limits.max_prompts`, `limits.max_description`, `limits.max_schema` or `limits.max_listing`",
+        path.display(), limits.max_tools, limits.max_resources, limits.max_templates, limits.max_prompts,
+        limits.max_description, limits.max_schema, limits.max_listing
+    )]
+    OverLiftBudget {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's name.
+        plugin: String,
+        /// The bytes it could have sent.
+        budget: usize,
+        /// Its listing limits.
+        limits: Box<crate::sandbox::limits::ListingLimits>,
+    },
+    /// Listing what the plugin serves took longer than its load budget.
+    #[error(
+        "{}: plugin `{plugin}` skipped: listing what it serves took longer than its load budget of {}; if that is intended, raise `limits.load_timeout` in its manifest (at most {} s)",
+        path.display(), humanize(*limit), crate::sandbox::limits::MAX_LOAD_TIMEOUT.as_secs()
+    )]
+    LoadBudget {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's name.
+        plugin: String,
+        /// The budget it ran out of.
+        limit: Duration,
+    },
+}
+
+/// `10 s`, or `500 ms`.
+fn humanize(limit: Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        format!("{} ms", limit.as_millis())
+    }
 }
 
 /// The differences from a lock, as one sentence for the log.

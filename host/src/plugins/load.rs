@@ -1,11 +1,13 @@
 //! Loading one plugin: its manifest, its compiled and linked component, and
 //! the tools, resources and prompts it describes, checked once.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use wasmtime::component::{Component, InstancePre};
 
+use super::bounds;
 use super::convert::{server_def, tool_def};
 use super::error::LoadError;
 use super::plugin::LoadedPlugin;
@@ -13,6 +15,10 @@ use crate::clients::ClientLink;
 use crate::runtime::{CallState, Exports, Instances, Op, Output, Runtime};
 use crate::sandbox::Sandbox;
 use crate::sandbox::manifest::Manifest;
+
+/// What wasmtime says when a plugin's lists outgrow its hostcall fuel (see
+/// `ListingLimits::lift_budget`); its error type is private.
+const LIFT_BUDGET_SPENT: &str = "fuel allocated for hostcalls has been exhausted";
 
 impl LoadedPlugin {
     /// Reads the manifest beside `path`, compiles the component, links it,
@@ -66,19 +72,51 @@ impl LoadedPlugin {
         Ok(plugin)
     }
 
-    /// Asks the plugin, once, what it serves.
+    /// Asks the plugin, once, what it serves, within its load budget, and
+    /// checks the answer against its listing limits before converting it.
     async fn describe(&mut self, prefix: Option<&str>) -> Result<(), LoadError> {
-        let described = self
-            .instances
-            .run(ClientLink::default(), Op::Describe)
-            .await;
-        let Output::Described(described) = described.map_err(|source| LoadError::Describe {
-            path: self.path.clone(),
-            source,
+        let limits = *self.instances.sandbox().listing();
+        let run = self.instances.run(ClientLink::default(), Op::Describe);
+        let described = tokio::time::timeout(limits.load_timeout, run)
+            .await
+            .map_err(|_elapsed| LoadError::LoadBudget {
+                path: self.path.clone(),
+                plugin: self.name.to_string(),
+                limit: limits.load_timeout,
+            })?;
+        let Output::Described(described) = described.map_err(|source| {
+            if source.to_string().contains(LIFT_BUDGET_SPENT) {
+                return LoadError::OverLiftBudget {
+                    path: self.path.clone(),
+                    plugin: self.name.to_string(),
+                    budget: limits.lift_budget(),
+                    limits: Box::new(limits),
+                };
+            }
+            LoadError::Describe {
+                path: self.path.clone(),
+                source,
+            }
         })?
         else {
             unreachable!("describing answers descriptions");
         };
+        bounds::check(&described, &limits).map_err(|over| LoadError::OverLimit {
+            path: self.path.clone(),
+            plugin: self.name.to_string(),
+            over,
+        })?;
+        let mut seen = HashSet::with_capacity(described.tools.len());
+        for tool in &described.tools {
+            if !seen.insert(tool.name.as_str()) {
+                return Err(LoadError::BadTool {
+                    path: self.path.clone(),
+                    tool: tool.name.clone(),
+                    problem: "is described twice".into(),
+                });
+            }
+        }
+        drop(seen);
         for mut tool in described.tools {
             let own_name = tool.name.clone();
             let bad = |problem| LoadError::BadTool {
@@ -86,9 +124,6 @@ impl LoadedPlugin {
                 tool: own_name.clone(),
                 problem,
             };
-            if self.own_names.contains(&own_name) {
-                return Err(bad("is described twice".into()));
-            }
             if let Some(prefix) = prefix {
                 tool.name = format!("{prefix}_{}", tool.name);
             }

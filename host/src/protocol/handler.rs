@@ -19,6 +19,7 @@ use serde_json::json;
 
 use super::input::binding;
 use super::params::invalid_params;
+use super::pages::page;
 use super::server::{Answer, MoatServer};
 use crate::runtime::bindings::moat::plugin::server_types::CompletionTarget;
 
@@ -43,14 +44,17 @@ impl ServerHandler for MoatServer {
         Ok(())
     }
 
+    /// One page of the tools (see `Listing`); a cursor this server did not
+    /// give, or gave for a list that has changed since, is `-32602`.
     async fn list_tools(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(
-            self.registry.current().tools().to_vec(),
-        ))
+        let (tools, next) = page(self.registry.current().tool_listing(), &request)?;
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.next_cursor = next;
+        Ok(result)
     }
 
     /// Runs a tool call until it ends or the client cancels it (or goes
@@ -85,24 +89,28 @@ impl ServerHandler for MoatServer {
             .cloned()
     }
 
+    /// One page of the resources, as `list_tools`.
     async fn list_resources(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(
-            self.registry.current().resources().to_vec(),
-        ))
+        let (resources, next) = page(self.registry.current().resource_listing(), &request)?;
+        let mut result = ListResourcesResult::with_all_items(resources);
+        result.next_cursor = next;
+        Ok(result)
     }
 
+    /// One page of the resource templates, as `list_tools`.
     async fn list_resource_templates(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        Ok(ListResourceTemplatesResult::with_all_items(
-            self.registry.current().templates().cloned().collect(),
-        ))
+        let (templates, next) = page(self.registry.current().template_listing(), &request)?;
+        let mut result = ListResourceTemplatesResult::with_all_items(templates);
+        result.next_cursor = next;
+        Ok(result)
     }
 
     /// Asks the plugin listing `uri`, or each whose template matches it,
@@ -160,14 +168,16 @@ impl ServerHandler for MoatServer {
         Ok(())
     }
 
+    /// One page of the prompts, as `list_tools`.
     async fn list_prompts(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        Ok(ListPromptsResult::with_all_items(
-            self.registry.current().prompts().to_vec(),
-        ))
+        let (prompts, next) = page(self.registry.current().prompt_listing(), &request)?;
+        let mut result = ListPromptsResult::with_all_items(prompts);
+        result.next_cursor = next;
+        Ok(result)
     }
 
     async fn get_prompt(

@@ -4,6 +4,7 @@
 mod handler;
 mod input;
 mod params;
+mod pages;
 mod server;
 
 pub use self::params::invalid_params;

@@ -95,6 +95,14 @@ impl Instances {
         store.data_mut().begin(client, deadline);
         store.set_epoch_deadline(1);
         let request = !matches!(op, Op::Describe);
+        if !request {
+            // Bounds the bytes wasmtime copies out of the plugin for each
+            // list it returns at load, before the host can count them: a
+            // list of strings that all point at one large buffer would
+            // otherwise make the host copy it once per item. The store is
+            // dropped after describing, so no request runs under this.
+            store.set_hostcall_fuel(self.sandbox().listing().lift_budget());
+        }
         let run = async {
             let instance = match ready {
                 Some(instance) => instance,

@@ -19,5 +19,5 @@ pub use self::engine::{CompileCache, Runtime};
 pub use self::error::CallError;
 pub(crate) use self::exports::Exports;
 pub(crate) use self::instances::Instances;
-pub(crate) use self::invoke::{Op, Output};
+pub(crate) use self::invoke::{Described, Op, Output};
 pub use self::state::CallState;

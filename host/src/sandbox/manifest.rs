@@ -20,6 +20,14 @@
 //! max_output = "1 MiB"
 //! max_handles = 256            # resource handles a call may hold
 //! max_open_files = 64          # files a call may hold open
+//! max_tools = 1000             # listing limits, checked at load
+//! max_resources = 1000
+//! max_templates = 100
+//! max_prompts = 1000
+//! max_description = "16 KiB"
+//! max_schema = "64 KiB"
+//! max_listing = "4 MiB"
+//! load_timeout = "10s"
 //! ```
 
 use std::collections::BTreeMap;
@@ -128,6 +136,25 @@ pub struct LimitsSection {
     pub max_handles: Option<NonZeroU32>,
     /// Files and directories one call may hold open at once, e.g. `64`.
     pub max_open_files: Option<NonZeroU32>,
+
+    // Listing limits, checked once at load (see `ListingLimits`).
+    /// Most tools the plugin may describe, e.g. `2000`.
+    pub max_tools: Option<usize>,
+    /// Most resources the plugin may list.
+    pub max_resources: Option<usize>,
+    /// Most resource templates the plugin may list.
+    pub max_templates: Option<usize>,
+    /// Most prompts the plugin may list.
+    pub max_prompts: Option<usize>,
+    /// Longest name, title, description or URI of one listed item, e.g. `"32 KiB"`.
+    pub max_description: Option<ByteSize>,
+    /// Longest input or output schema of one tool, e.g. `"128 KiB"`.
+    pub max_schema: Option<ByteSize>,
+    /// Most bytes of all the plugin's definitions together, e.g. `"8 MiB"`.
+    pub max_listing: Option<ByteSize>,
+    /// Time the plugin's listing may take at load, e.g. `"20s"`.
+    #[serde(default, with = "humantime_opt")]
+    pub load_timeout: Option<Duration>,
 }
 
 /// A manifest that could not be read or is wrong.
@@ -259,6 +286,14 @@ mod tests {
             timeout = "1500ms"
             max_concurrency = 2
             max_output = "10 KiB"
+            max_tools = 5
+            max_resources = 6
+            max_templates = 7
+            max_prompts = 8
+            max_description = "1 KiB"
+            max_schema = "2 KiB"
+            max_listing = "1 MiB"
+            load_timeout = "3s"
             "#,
         )
         .unwrap();
@@ -289,6 +324,20 @@ mod tests {
             Some(2)
         );
         assert_eq!(manifest.limits.max_output, Some(ByteSize::kib(10)));
+        let limits = &manifest.limits;
+        assert_eq!(
+            (
+                limits.max_tools,
+                limits.max_resources,
+                limits.max_templates,
+                limits.max_prompts
+            ),
+            (Some(5), Some(6), Some(7), Some(8))
+        );
+        assert_eq!(limits.max_description, Some(ByteSize::kib(1)));
+        assert_eq!(limits.max_schema, Some(ByteSize::kib(2)));
+        assert_eq!(limits.max_listing, Some(ByteSize::mib(1)));
+        assert_eq!(limits.load_timeout, Some(Duration::from_secs(3)));
     }
 
     #[test]

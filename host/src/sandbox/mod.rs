@@ -19,7 +19,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 
 pub use self::files::DirGrant;
 pub use self::http::HttpHooks;
-use self::limits::{HostLimits, Limits};
+use self::limits::{HostLimits, Limits, ListingLimits};
 use self::manifest::Manifest;
 use self::network::NetworkPolicy;
 use self::output::Captured;
@@ -28,6 +28,7 @@ use self::output::Captured;
 #[derive(Debug)]
 pub struct Sandbox {
     limits: Limits,
+    listing: ListingLimits,
     dirs: Vec<DirGrant>,
     env: Vec<(String, String)>,
     network: Arc<NetworkPolicy>,
@@ -91,6 +92,7 @@ impl Sandbox {
                 limits::MAX_TIMEOUT.as_secs()
             ));
         }
+        let listing = listing_limits(&manifest.limits)?;
         let dirs = manifest
             .capabilities
             .files
@@ -111,6 +113,7 @@ impl Sandbox {
         }
         Ok(Self {
             limits,
+            listing,
             dirs,
             env: manifest.capabilities.env.clone().into_iter().collect(),
             network: NetworkPolicy::new(manifest.capabilities.network.clone()),
@@ -120,6 +123,11 @@ impl Sandbox {
     /// The limits each call runs under.
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// What the plugin may list at load, and how long listing may take.
+    pub fn listing(&self) -> &ListingLimits {
+        &self.listing
     }
 
     /// The granted directories.
@@ -160,4 +168,60 @@ impl Sandbox {
         }
         Ok(builder.build())
     }
+}
+
+/// The listing limits `asked` sets, each within its ceiling in [`limits`].
+fn listing_limits(asked: &manifest::LimitsSection) -> Result<ListingLimits, String> {
+    let defaults = ListingLimits::default();
+    let count = |key: &str, asked: Option<usize>, default: usize| match asked {
+        Some(n) if n > limits::MAX_LISTED => Err(format!(
+            "limits.{key} is over the host's ceiling of {}",
+            limits::MAX_LISTED
+        )),
+        Some(n) => Ok(n),
+        None => Ok(default),
+    };
+    let bytes =
+        |key: &str, asked: Option<bytesize::ByteSize>, default: usize, ceiling: usize| match asked
+            .map(|b| usize::try_from(b.as_u64()).unwrap_or(usize::MAX))
+        {
+            Some(n) if n > ceiling => Err(format!(
+                "limits.{key} is over the host's ceiling of {} KiB",
+                ceiling >> 10
+            )),
+            Some(n) => Ok(n),
+            None => Ok(default),
+        };
+    let load_timeout = asked.load_timeout.unwrap_or(defaults.load_timeout);
+    if load_timeout.is_zero() || load_timeout > limits::MAX_LOAD_TIMEOUT {
+        return Err(format!(
+            "limits.load_timeout must be between 1 ms and {} s",
+            limits::MAX_LOAD_TIMEOUT.as_secs()
+        ));
+    }
+    Ok(ListingLimits {
+        max_tools: count("max_tools", asked.max_tools, defaults.max_tools)?,
+        max_resources: count("max_resources", asked.max_resources, defaults.max_resources)?,
+        max_templates: count("max_templates", asked.max_templates, defaults.max_templates)?,
+        max_prompts: count("max_prompts", asked.max_prompts, defaults.max_prompts)?,
+        max_description: bytes(
+            "max_description",
+            asked.max_description,
+            defaults.max_description,
+            limits::MAX_ITEM_BYTES,
+        )?,
+        max_schema: bytes(
+            "max_schema",
+            asked.max_schema,
+            defaults.max_schema,
+            limits::MAX_ITEM_BYTES,
+        )?,
+        max_listing: bytes(
+            "max_listing",
+            asked.max_listing,
+            defaults.max_listing,
+            limits::MAX_LISTING,
+        )?,
+        load_timeout,
+    })
 }
