@@ -12,13 +12,9 @@ use super::convert::{server_def, tool_def};
 use super::error::LoadError;
 use super::plugin::LoadedPlugin;
 use crate::clients::ClientLink;
-use crate::runtime::{CallState, Exports, Instances, Op, Output, Runtime};
+use crate::runtime::{CallError, CallState, Exports, Instances, Op, Output, Runtime};
 use crate::sandbox::Sandbox;
 use crate::sandbox::manifest::Manifest;
-
-/// What wasmtime says when a plugin's lists outgrow its hostcall fuel (see
-/// `ListingLimits::lift_budget`); its error type is private.
-const LIFT_BUDGET_SPENT: &str = "fuel allocated for hostcalls has been exhausted";
 
 impl LoadedPlugin {
     /// Reads the manifest beside `path`, compiles the component, links it,
@@ -85,7 +81,9 @@ impl LoadedPlugin {
                 limit: limits.load_timeout,
             })?;
         let Output::Described(described) = described.map_err(|source| {
-            if source.to_string().contains(LIFT_BUDGET_SPENT) {
+            // The describe store copies under the lift budget (see
+            // `ListingLimits::lift_budget`): a listing over it is refused as one.
+            if matches!(source, CallError::OutputTooLarge { .. }) {
                 return LoadError::OverLiftBudget {
                     path: self.path.clone(),
                     plugin: self.name.to_string(),

@@ -18,8 +18,8 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::json;
 
 use super::input::binding;
-use super::params::invalid_params;
 use super::pages::page;
+use super::params::invalid_params;
 use super::server::{Answer, MoatServer};
 use crate::runtime::bindings::moat::plugin::server_types::CompletionTarget;
 

@@ -3,8 +3,8 @@
 
 mod handler;
 mod input;
-mod params;
 mod pages;
+mod params;
 mod server;
 
 pub use self::params::invalid_params;
