@@ -282,3 +282,55 @@ def test_a_slow_or_stalled_body_is_cut_off(serve_http, plugin_dir):
                 break
             time.sleep(0.2)
         assert answer.startswith(b"HTTP/1.1 408"), answer
+
+
+def open_stream(url: str, session: str) -> tuple[socket.socket, bytes]:
+    """A session's `GET` stream; returns the socket, left open, and the response head."""
+    host, port = url.split("/")[2].split(":")
+    sock = socket.create_connection((host, int(port)), timeout=20)
+    lines = [
+        "GET /mcp HTTP/1.1",
+        f"Host: {host}:{port}",
+        "Accept: text/event-stream",
+        f"Mcp-Session-Id: {session}",
+        "MCP-Protocol-Version: 2025-11-25",
+        "",
+        "",
+    ]
+    sock.sendall("\r\n".join(lines).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        head += chunk
+    return sock, head
+
+
+def test_open_streams_leave_connections_for_requests(serve_http, plugin_dir):
+    # Streams may take half of 8 connections: 4.
+    http = serve_http(plugin_dir, "--max-connections", "8")
+    with httpx2.Client() as client:
+        session = initialize(client, http.url).headers["mcp-session-id"]
+        opened = [open_stream(http.url, session) for _ in range(4)]
+        for _, head in opened:
+            assert head.startswith(b"HTTP/1.1 200"), head
+        headers = {"Accept": "text/event-stream", "Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-11-25"}
+        refused = client.get(http.url, headers=headers, timeout=20)
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error"]["data"] == {"limit": "--max-connections", "value": 4}
+        # Requests still get through.
+        answer = client.post(http.url, headers=STATELESS_HEADERS, json=stateless_list_body(), timeout=20)
+        assert answer.status_code == 200, answer.text
+        # A closed stream gives its slot back.
+        opened.pop()[0].close()
+        deadline = time.monotonic() + 20  # a safety net, not a speed check
+        while True:
+            sock, head = open_stream(http.url, session)
+            opened.append((sock, head))
+            if head.startswith(b"HTTP/1.1 200"):
+                break
+            assert time.monotonic() < deadline, head
+            time.sleep(0.1)
+        for sock, _ in opened:
+            sock.close()

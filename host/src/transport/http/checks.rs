@@ -63,8 +63,8 @@ pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next
     };
     let has_session = request.headers().contains_key(SESSION_HEADER);
     match (method, has_session) {
-        // What may create a session, and what ends one.
-        (Method::POST, false) | (Method::DELETE, true) => {
+        // What may create a session, open a stream, or end a session.
+        (Method::POST, false) | (Method::GET, true) | (Method::DELETE, true) => {
             sessions::scoped(owner, next.run(request)).await
         }
         _ => next.run(request).await,

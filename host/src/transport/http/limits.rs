@@ -5,6 +5,7 @@
 //! | limit | flag | default | stops |
 //! | --- | --- | --- | --- |
 //! | open connections | `--max-connections` | 512 | opening connections until the host runs out of file descriptors |
+//! | open `GET` streams | half of `--max-connections` | 256 | sessions' never-ending streams holding every connection slot |
 //! | request headers | `--http-header-timeout` | 10 s | connections that send half a request, or nothing, and hold a slot (slowloris); idle keep-alive connections too |
 //! | request body | `--http-body-timeout` | 30 s | a body sent a byte at a time, or stopped half-way |
 //! | sessions | `--max-sessions` | 1024 | `initialize` after `initialize`, growing the host ~50 KB a session |

@@ -23,7 +23,8 @@
 //!   and sessions, so that no client can exhaust the host or hold it.
 //!
 //! Files: [`listener`] (accept loop, connection cap, header deadline),
-//! [`checks`] (the per-request checks), [`sessions`] (capped sessions).
+//! [`checks`] (the per-request checks), [`sessions`] (capped sessions),
+//! [`streams`] (capped `GET` streams), [`limits`] (every limit's default).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +48,7 @@ mod checks;
 pub mod limits;
 mod listener;
 mod sessions;
+mod streams;
 
 /// The path the MCP endpoint is served at.
 pub const PATH: &str = "/mcp";
@@ -100,7 +102,9 @@ pub async fn serve(
         body_timeout: options.limits.body_timeout,
         max_body: config.max_request_body_bytes,
     };
-    let sessions = Arc::new(CappedSessions::new(options.limits.sessions));
+    // Open streams may hold half the connections; requests keep the rest.
+    let max_streams = (options.limits.connections.max_connections / 2).max(1);
+    let sessions = Arc::new(CappedSessions::new(options.limits.sessions, max_streams));
     let mcp = StreamableHttpService::new(move || Ok(server.new_session()), sessions, config);
     let app = Router::new()
         .route_service(PATH, mcp)

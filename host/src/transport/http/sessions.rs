@@ -34,6 +34,8 @@ use rmcp::transport::streamable_http_server::session::{
     ServerSseMessage, SessionId, SessionManager,
 };
 
+use super::streams::{Counted, Slot, StreamSlots};
+
 /// Who a session belongs to, for the per-token cap: today the one bearer
 /// token's name, later one name per identity.
 pub type Owner = Arc<str>;
@@ -74,6 +76,44 @@ pub enum Refusal {
         /// When idle sessions expire.
         idle: Duration,
     },
+    /// `GET` streams hold half of `--max-connections`.
+    #[error(
+        "moat holds {cap} open GET streams, its limit (half of --max-connections); close a stream you no longer read, or retry later"
+    )]
+    Streams {
+        /// The cap.
+        cap: usize,
+    },
+}
+
+impl Refusal {
+    /// The HTTP status, the flag that sets the cap, the cap, and the seconds
+    /// after which a retry may succeed.
+    fn answer(&self) -> (StatusCode, &'static str, usize, u64) {
+        match *self {
+            Refusal::Host { cap, idle } => {
+                let retry = idle.as_secs().max(1);
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "--max-sessions",
+                    cap,
+                    retry,
+                )
+            }
+            Refusal::Token { cap, idle } => {
+                let retry = idle.as_secs().max(1);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "--max-sessions-per-token",
+                    cap,
+                    retry,
+                )
+            }
+            Refusal::Streams { cap } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "--max-connections", cap, 5)
+            }
+        }
+    }
 }
 
 /// An error of [`CappedSessions`].
@@ -114,18 +154,32 @@ pub struct CappedSessions {
     local: LocalSessionManager,
     caps: SessionCaps,
     held: Mutex<Held>,
+    streams: StreamSlots,
 }
 
 impl CappedSessions {
-    /// No sessions yet; at most `caps` of them.
-    pub fn new(caps: SessionCaps) -> Self {
+    /// No sessions yet; at most `caps` of them, and `max_streams` open
+    /// `GET` streams over all of them.
+    pub fn new(caps: SessionCaps, max_streams: usize) -> Self {
         let mut local = LocalSessionManager::default();
         local.session_config.keep_alive = Some(caps.idle_timeout);
         Self {
             local,
             caps,
             held: Mutex::default(),
+            streams: StreamSlots::new(max_streams),
         }
+    }
+
+    /// A slot for one more `GET` stream, or the refusal.
+    fn stream_slot(&self) -> Result<Slot, Refusal> {
+        self.streams.take().ok_or_else(|| {
+            let refusal = Refusal::Streams {
+                cap: self.streams.max(),
+            };
+            let _ = REQUEST.try_with(|scope| scope.refused.set(Some(refusal)));
+            refusal
+        })
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, Held> {
@@ -176,9 +230,9 @@ struct Scope {
 }
 
 /// Serves a request that may create (`POST` without `Mcp-Session-Id`) or
-/// end (`DELETE`) a session, on behalf of `owner`: turns a cap's refusal
-/// into a 503 (the host's cap) or 429 (the token's), and a `DELETE` of an
-/// unknown session into 404.
+/// end (`DELETE`) a session, or open a stream (`GET`), on behalf of
+/// `owner`: turns a cap's refusal into a 503 (the host's caps) or 429 (the
+/// token's), and a `DELETE` of an unknown session into 404.
 pub async fn scoped(owner: Option<Owner>, serve: impl Future<Output = Response>) -> Response {
     let scope = Scope {
         owner,
@@ -202,18 +256,8 @@ pub async fn scoped(owner: Option<Owner>, serve: impl Future<Output = Response>)
 /// The answer to a refused `initialize`: an HTTP status and a JSON-RPC
 /// error that names the cap and how to get a session back.
 fn refused(refusal: Refusal) -> Response {
-    let (status, limit, value, retry) = match refusal {
-        Refusal::Host { cap, idle } => {
-            (StatusCode::SERVICE_UNAVAILABLE, "--max-sessions", cap, idle)
-        }
-        Refusal::Token { cap, idle } => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "--max-sessions-per-token",
-            cap,
-            idle,
-        ),
-    };
-    tracing::warn!("refused a new HTTP session: {refusal}");
+    let (status, limit, value, retry) = refusal.answer();
+    tracing::warn!("refused a new HTTP session or stream: {refusal}");
     // The request's id is inside a body rmcp has consumed by now; JSON-RPC
     // answers an id it could not determine with null.
     let body = serde_json::json!({
@@ -232,10 +276,7 @@ fn refused(refusal: Refusal) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    headers.insert(
-        header::RETRY_AFTER,
-        HeaderValue::from(retry.as_secs().max(1)),
-    );
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(retry));
     response
 }
 
@@ -310,7 +351,11 @@ impl SessionManager for CappedSessions {
         &self,
         id: &SessionId,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        Ok(self.local.create_standalone_stream(id).await?)
+        let slot = self.stream_slot()?;
+        Ok(Counted::new(
+            self.local.create_standalone_stream(id).await?,
+            slot,
+        ))
     }
 
     async fn resume(
@@ -318,6 +363,10 @@ impl SessionManager for CappedSessions {
         id: &SessionId,
         last_event_id: String,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        Ok(self.local.resume(id, last_event_id).await?)
+        let slot = self.stream_slot()?;
+        Ok(Counted::new(
+            self.local.resume(id, last_event_id).await?,
+            slot,
+        ))
     }
 }
