@@ -334,3 +334,29 @@ def test_open_streams_leave_connections_for_requests(serve_http, plugin_dir):
             time.sleep(0.1)
         for sock, _ in opened:
             sock.close()
+
+
+def test_a_client_that_never_reads_its_responses_loses_its_connection(serve_http, plugin_dir):
+    http = serve_http(plugin_dir, "--max-connections", "1", "--http-write-timeout", "1s")
+    host, port = http.url.split("/")[2].split(":")
+    payload = json.dumps(stateless_list_body()).encode()
+    lines = [f"POST /mcp HTTP/1.1", f"Host: {host}:{port}"]
+    lines += [f"{k}: {v}" for k, v in STATELESS_HEADERS.items()]
+    request = "\r\n".join([*lines, f"Content-Length: {len(payload)}", "", ""]).encode() + payload
+    # Pipelined requests whose answers (megabytes) fill every buffer between
+    # moat and a client that reads nothing, so that moat's writes stall.
+    reader = socket.socket()
+    reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    reader.connect((host, int(port)))
+    reader.settimeout(0.5)
+    sent = 0
+    try:
+        for _ in range(20000):
+            sent += reader.send(request)
+    except (TimeoutError, BlockingIOError, BrokenPipeError, ConnectionResetError):
+        pass
+    assert sent > 0
+    # The only connection slot is the stalled reader's until moat drops it.
+    answer = httpx2.post(http.url, headers=STATELESS_HEADERS, json=stateless_list_body(), timeout=20)
+    assert answer.status_code == 200, answer.text
+    reader.close()

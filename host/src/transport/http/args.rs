@@ -48,6 +48,12 @@ pub struct HttpArgs {
     #[arg(long, value_name = "DURATION", default_value_t = limits::DEFAULT_BODY_TIMEOUT.into(),
         value_parser = positive_duration, requires = "http")]
     pub http_body_timeout: humantime::Duration,
+    /// Close a connection when a write of a response makes no progress for
+    /// this long. Stops clients that never read their responses from
+    /// holding connections.
+    #[arg(long, value_name = "DURATION", default_value_t = limits::DEFAULT_WRITE_TIMEOUT.into(),
+        value_parser = positive_duration, requires = "http")]
+    pub http_write_timeout: humantime::Duration,
     /// Hold at most N sessions (clients of 2025-11-25 and earlier); a new
     /// one is refused with 503 until one ends. Stops `initialize` floods
     /// growing moat without bound. Stateless requests need no session.
@@ -87,6 +93,7 @@ impl HttpArgs {
                 connections: ConnectionLimits {
                     max_connections: self.max_connections,
                     header_timeout: self.http_header_timeout.into(),
+                    write_timeout: self.http_write_timeout.into(),
                 },
                 body_timeout: self.http_body_timeout.into(),
                 sessions: SessionCaps {

@@ -8,6 +8,7 @@
 //! | open `GET` streams | half of `--max-connections` | 256 | sessions' never-ending streams holding every connection slot |
 //! | request headers | `--http-header-timeout` | 10 s | connections that send half a request, or nothing, and hold a slot (slowloris); idle keep-alive connections too |
 //! | request body | `--http-body-timeout` | 30 s | a body sent a byte at a time, or stopped half-way |
+//! | stalled response | `--http-write-timeout` | 30 s | a client that never reads its responses, holding a slot |
 //! | sessions | `--max-sessions` | 1024 | `initialize` after `initialize`, growing the host ~50 KB a session |
 //! | sessions of one token | `--max-sessions-per-token` | 256 | one token's holder taking every session |
 //! | idle session | `--session-idle-timeout` | 120 s | sessions opened and abandoned, each holding memory and a slot |
@@ -30,6 +31,10 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default `--http-body-timeout`: a 4 MiB body (the largest accepted) at
 /// about 1 Mbit/s.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default `--http-write-timeout`: a client reading nothing for this long
+/// is gone or hostile; one that reads slowly keeps its connection.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Default `--max-sessions`: about 50 MB of sessions at most.
 pub const DEFAULT_MAX_SESSIONS: usize = 1024;
@@ -57,6 +62,7 @@ impl Default for HttpLimits {
             connections: ConnectionLimits {
                 max_connections: DEFAULT_MAX_CONNECTIONS,
                 header_timeout: DEFAULT_HEADER_TIMEOUT,
+                write_timeout: DEFAULT_WRITE_TIMEOUT,
             },
             body_timeout: DEFAULT_BODY_TIMEOUT,
             sessions: SessionCaps {

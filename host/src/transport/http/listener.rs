@@ -14,6 +14,9 @@
 //!   timed-out connection frees goes to the oldest waiting one. A stalling
 //!   client thus holds a slot for at most `header_timeout`, and cannot jump
 //!   the queue ahead of clients already waiting;
+//! - a response the client stops reading (its writes make no progress for
+//!   `write_timeout`) closes the connection, so a client cannot hold a slot
+//!   by never reading what it asked for;
 //! - `TCP_NODELAY` on every connection: rmcp answers in small SSE frames,
 //!   which otherwise wait about 40 ms on Nagle's algorithm and the client's
 //!   delayed ACK.
@@ -27,6 +30,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_io_timeout::TimeoutStream;
 
 /// Limits on the connections of an HTTP server.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +39,8 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
     /// How long a connection may take to send a request's headers.
     pub header_timeout: Duration,
+    /// How long a write to the client may make no progress.
+    pub write_timeout: Duration,
 }
 
 /// How long to pause accepting after an accept error such as `EMFILE`: long
@@ -63,7 +69,9 @@ pub async fn accept_loop(listener: TcpListener, app: Router, limits: ConnectionL
         if let Err(error) = tcp.set_nodelay(true) {
             tracing::debug!("cannot set TCP_NODELAY: {error}");
         }
-        let connection = http.serve_connection(TokioIo::new(tcp), service.clone());
+        let mut tcp = TimeoutStream::new(tcp);
+        tcp.set_write_timeout(Some(limits.write_timeout));
+        let connection = http.serve_connection(TokioIo::new(Box::pin(tcp)), service.clone());
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!("HTTP connection ended: {error}");
