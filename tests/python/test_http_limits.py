@@ -83,6 +83,7 @@ def assert_refused(response: httpx2.Response, status: int, flag: str, cap: int):
     assert int(response.headers["retry-after"]) > 0
     error = response.json()
     assert error["jsonrpc"] == "2.0"
+    assert error["id"] == 1  # the refused initialize's
     assert error["error"]["data"] == {"limit": flag, "value": cap}
     message = error["error"]["message"]
     assert f"{flag} {cap}" in message and "DELETE" in message, message
@@ -319,6 +320,7 @@ def test_open_streams_leave_connections_for_requests(serve_http, plugin_dir):
         refused = client.get(http.url, headers=headers, timeout=20)
         assert refused.status_code == 503, refused.text
         assert refused.json()["error"]["data"] == {"limit": "--max-connections", "value": 4}
+        assert refused.json()["id"] is None  # a GET is no JSON-RPC request
         # Requests still get through.
         answer = client.post(http.url, headers=STATELESS_HEADERS, json=stateless_list_body(), timeout=20)
         assert answer.status_code == 200, answer.text

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -53,19 +53,19 @@ pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next
         None => None,
     };
     let method = request.method().clone();
-    let request = if method == Method::POST {
+    let (request, body) = if method == Method::POST {
         match read_body(request, guard.body_timeout, guard.max_body).await {
-            Ok(request) => request,
+            Ok((request, body)) => (request, Some(body)),
             Err(response) => return response,
         }
     } else {
-        request
+        (request, None)
     };
     let has_session = request.headers().contains_key(SESSION_HEADER);
     match (method, has_session) {
         // What may create a session, open a stream, or end a session.
         (Method::POST, false) | (Method::GET, true) | (Method::DELETE, true) => {
-            sessions::scoped(owner, next.run(request)).await
+            sessions::scoped(owner, body, next.run(request)).await
         }
         _ => next.run(request).await,
     }
@@ -117,11 +117,19 @@ fn check_token(token: &Token, request: &Request) -> Option<Response> {
 /// Reads the whole body within `timeout` of the headers, and at most `max`
 /// bytes of it: a client that sends a body slowly, or stops half-way, holds
 /// a connection and its memory for no longer than that (408, and the
-/// connection is closed). A body already here costs no timer.
-async fn read_body(request: Request, timeout: Duration, max: usize) -> Result<Request, Response> {
+/// connection is closed). A body already here costs no timer. Returns the
+/// request, and its body (shared, not copied).
+async fn read_body(
+    request: Request,
+    timeout: Duration,
+    max: usize,
+) -> Result<(Request, Bytes), Response> {
     let (parts, body) = request.into_parts();
     match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
-        Ok(Ok(collected)) => Ok(Request::from_parts(parts, Body::from(collected.to_bytes()))),
+        Ok(Ok(collected)) => {
+            let body = collected.to_bytes();
+            Ok((Request::from_parts(parts, Body::from(body.clone())), body))
+        }
         Ok(Err(error)) if error.is::<LengthLimitError>() => Err((
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("Payload Too Large: request body exceeds {max} bytes"),

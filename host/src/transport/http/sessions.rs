@@ -22,7 +22,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use futures_core::Stream;
@@ -233,7 +233,12 @@ struct Scope {
 /// end (`DELETE`) a session, or open a stream (`GET`), on behalf of
 /// `owner`: turns a cap's refusal into a 503 (the host's caps) or 429 (the
 /// token's), and a `DELETE` of an unknown session into 404.
-pub async fn scoped(owner: Option<Owner>, serve: impl Future<Output = Response>) -> Response {
+/// `body` is the request's body, if it was read: a refusal answers its id.
+pub async fn scoped(
+    owner: Option<Owner>,
+    body: Option<Bytes>,
+    serve: impl Future<Output = Response>,
+) -> Response {
     let scope = Scope {
         owner,
         refused: Cell::new(None),
@@ -243,7 +248,7 @@ pub async fn scoped(owner: Option<Owner>, serve: impl Future<Output = Response>)
         .scope(scope, async {
             let response = serve.await;
             REQUEST.with(|scope| match (scope.refused.get(), scope.closed.get()) {
-                (Some(refusal), _) => refused(refusal),
+                (Some(refusal), _) => refused(refusal, body.as_deref()),
                 (None, Some(false)) if response.status() == StatusCode::ACCEPTED => {
                     (StatusCode::NOT_FOUND, "Not Found: Session not found").into_response()
                 }
@@ -253,16 +258,23 @@ pub async fn scoped(owner: Option<Owner>, serve: impl Future<Output = Response>)
         .await
 }
 
-/// The answer to a refused `initialize`: an HTTP status and a JSON-RPC
-/// error that names the cap and how to get a session back.
-fn refused(refusal: Refusal) -> Response {
+/// The answer to a refused `initialize` (or `GET`): an HTTP status and a
+/// JSON-RPC error that names the cap and how to get a session back, with
+/// the id of the request in `body` (null if it has none, as JSON-RPC says).
+fn refused(refusal: Refusal, body: Option<&[u8]>) -> Response {
     let (status, limit, value, retry) = refusal.answer();
     tracing::warn!("refused a new HTTP session or stream: {refusal}");
-    // The request's id is inside a body rmcp has consumed by now; JSON-RPC
-    // answers an id it could not determine with null.
+    /// Just the id of a JSON-RPC request.
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: serde_json::Value,
+    }
+    let id = body
+        .and_then(|body| serde_json::from_slice::<Id>(body).ok())
+        .map_or(serde_json::Value::Null, |request| request.id);
     let body = serde_json::json!({
         "jsonrpc": "2.0",
-        "id": null,
+        "id": id,
         "error": {
             "code": -32000,
             "message": refusal.to_string(),
