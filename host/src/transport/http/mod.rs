@@ -19,12 +19,14 @@
 //!   answered 401 before it reaches rmcp or any plugin.
 //! - **One `Host`**: a request with two is refused (400), since rmcp checks
 //!   only the first.
-//! - **Limits** ([`limits`]): connections, their header and body deadlines,
-//!   and sessions, so that no client can exhaust the host or hold it.
+//! - **Limits** ([`limits`]): connections, their header, body and write
+//!   deadlines, open streams, and sessions, so that no client can exhaust
+//!   the host or hold it.
 //!
 //! Files: [`listener`] (accept loop, connection cap, header deadline),
 //! [`checks`] (the per-request checks), [`sessions`] (capped sessions),
-//! [`streams`] (capped `GET` streams), [`limits`] (every limit's default).
+//! [`refusal`] (what a refused client is told), [`streams`] (capped `GET`
+//! streams), [`limits`] (every limit's default).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +49,7 @@ mod args;
 mod checks;
 pub mod limits;
 mod listener;
+mod refusal;
 mod sessions;
 mod streams;
 
