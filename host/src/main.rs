@@ -1,12 +1,11 @@
 //! The `moat` command: serve, list and call WebAssembly MCP plugins.
 
 use std::io::IsTerminal as _;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use rmcp::ServiceExt as _;
 use rmcp::model::{CallToolResponse, JsonObject};
 use rmcp::service::ServerInitializeError;
@@ -18,7 +17,7 @@ use moat::plugins::lock::{self, Lock, Locked};
 use moat::plugins::{LiveRegistry, LoadedPlugin, Loader, startup};
 use moat::protocol::MoatServer;
 use moat::runtime::{CompileCache, Runtime};
-use moat::transport::http::HttpOptions;
+use moat::transport::http::{HttpArgs, HttpOptions};
 
 /// An MCP host that runs every tool as a sandboxed WebAssembly component.
 #[derive(Parser)]
@@ -118,39 +117,6 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         plugins: PathBuf,
     },
-}
-
-/// Streamable HTTP instead of stdio.
-#[derive(Args)]
-struct HttpArgs {
-    /// Serve MCP over Streamable HTTP at http://ADDR/mcp instead of stdio
-    /// [ADDR default: 127.0.0.1:8080; port 0 picks a free one].
-    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8080")]
-    http: Option<SocketAddr>,
-    /// Also accept requests whose `Host` is HOST (repeatable); loopback names
-    /// are always accepted. Needed when clients reach moat by another name.
-    #[arg(long = "allow-host", value_name = "HOST", requires = "http")]
-    allow_hosts: Vec<String>,
-    /// Also accept browser requests from the page origin ORIGIN, e.g.
-    /// `https://app.example.com` (repeatable); loopback pages are always
-    /// accepted, and clients that are not browsers send no origin.
-    #[arg(long = "allow-origin", value_name = "ORIGIN", requires = "http")]
-    allow_origins: Vec<String>,
-    /// Require `Authorization: Bearer TOKEN` on every request, TOKEN being
-    /// this file's contents. Required to listen on a non-loopback address.
-    #[arg(long, value_name = "FILE", requires = "http")]
-    token_file: Option<PathBuf>,
-}
-
-impl HttpArgs {
-    fn options(self) -> Option<HttpOptions> {
-        Some(HttpOptions {
-            addr: self.http?,
-            allow_hosts: self.allow_hosts,
-            allow_origins: self.allow_origins,
-            token_file: self.token_file,
-        })
-    }
 }
 
 #[tokio::main]

@@ -17,9 +17,16 @@
 //! - **Bearer token** (`--token-file`): every request must carry
 //!   `Authorization: Bearer TOKEN`, compared in constant time, or it is
 //!   answered 401 before it reaches rmcp or any plugin.
-//! - **`TCP_NODELAY`** on every connection: rmcp answers in small SSE frames,
-//!   which otherwise wait about 40 ms on Nagle's algorithm and the client's
-//!   delayed ACK.
+//! - **One `Host`**: a request with two is refused (400), since rmcp checks
+//!   only the first.
+//! - **Limits** ([`limits`]): connections, their header, body and write
+//!   deadlines, open streams, and sessions, so that no client can exhaust
+//!   the host or hold it.
+//!
+//! Files: [`listener`] (accept loop, connection cap, header deadline),
+//! [`checks`] (the per-request checks), [`sessions`] (capped sessions),
+//! [`refusal`] (what a refused client is told), [`streams`] (capped `GET`
+//! streams), [`limits`] (every limit's default).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,17 +34,24 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::serve::ListenerExt as _;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use axum::middleware;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use subtle::ConstantTimeEq as _;
 use tokio::net::TcpListener;
 
 use crate::protocol::MoatServer;
+
+pub use self::args::HttpArgs;
+use self::checks::{Guard, Token};
+use self::limits::HttpLimits;
+use self::sessions::CappedSessions;
+
+mod args;
+mod checks;
+pub mod limits;
+mod listener;
+mod refusal;
+mod sessions;
+mod streams;
 
 /// The path the MCP endpoint is served at.
 pub const PATH: &str = "/mcp";
@@ -60,11 +74,12 @@ pub struct HttpOptions {
     pub allow_origins: Vec<String>,
     /// A file holding the bearer token every request must carry.
     pub token_file: Option<PathBuf>,
+    /// Connections, deadlines and sessions.
+    pub limits: HttpLimits,
 }
 
-/// The bearer token clients must present.
-#[derive(Clone)]
-struct Token(Arc<str>);
+/// The owner the shared bearer token's sessions are counted under.
+const TOKEN_OWNER: &str = "token";
 
 /// Listens on `options.addr` and serves `server` until the process ends.
 /// Calls `ready` with the address bound, once it accepts connections.
@@ -85,27 +100,27 @@ pub async fn serve(
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(hosts.chain(options.allow_hosts))
         .with_allowed_origins(origins.chain(options.allow_origins));
-    let mcp = StreamableHttpService::new(
-        move || Ok(server.new_session()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    );
-    let mut app = Router::new().route_service(PATH, mcp);
-    if let Some(token) = token {
-        app = app.layer(middleware::from_fn_with_state(token, require_token));
-    }
+    let guard = Guard {
+        token,
+        body_timeout: options.limits.body_timeout,
+        max_body: config.max_request_body_bytes,
+    };
+    // Open streams may hold half the connections; requests keep the rest.
+    let max_streams = (options.limits.connections.max_connections / 2).max(1);
+    let sessions = Arc::new(CappedSessions::new(options.limits.sessions, max_streams));
+    let mcp = StreamableHttpService::new(move || Ok(server.new_session()), sessions, config);
+    let app = Router::new()
+        .route_service(PATH, mcp)
+        .layer(middleware::from_fn_with_state(
+            Arc::new(guard),
+            checks::guard,
+        ));
     let listener = TcpListener::bind(options.addr)
         .await
         .with_context(|| format!("cannot listen on {}", options.addr))?;
     ready(listener.local_addr()?);
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {error}");
-        }
-    });
-    axum::serve(listener, app)
-        .await
-        .context("the HTTP server failed")
+    listener::accept_loop(listener, app, options.limits.connections).await;
+    Ok(())
 }
 
 /// Reads the token: the file's text without surrounding whitespace.
@@ -116,29 +131,8 @@ fn read_token(path: &PathBuf) -> anyhow::Result<Token> {
     if token.is_empty() {
         bail!("the token file {} is empty", path.display());
     }
-    Ok(Token(token.into()))
-}
-
-/// Answers 401 unless the request carries `Authorization: Bearer TOKEN`.
-async fn require_token(State(token): State<Token>, request: Request, next: Next) -> Response {
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
-    match presented {
-        Some(presented) if bool::from(presented.as_bytes().ct_eq(token.0.as_bytes())) => {
-            next.run(request).await
-        }
-        _ => {
-            let problem = if presented.is_some() {
-                "the bearer token is wrong"
-            } else {
-                "this server requires `Authorization: Bearer TOKEN`"
-            };
-            tracing::warn!("refused an HTTP request: {problem}");
-            let challenge = [(header::WWW_AUTHENTICATE, "Bearer")];
-            (StatusCode::UNAUTHORIZED, challenge, problem).into_response()
-        }
-    }
+    Ok(Token {
+        secret: token.into(),
+        owner: TOKEN_OWNER.into(),
+    })
 }

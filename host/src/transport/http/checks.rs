@@ -1,0 +1,153 @@
+//! What every HTTP request passes before rmcp sees it, in one middleware
+//! ([`guard`]) so that a request pays for one layer: a single `Host`, the
+//! bearer token, a deadline for the body, and the session caps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use subtle::ConstantTimeEq as _;
+
+use super::sessions::{self, Owner};
+
+/// The header a session's requests carry.
+const SESSION_HEADER: &str = "mcp-session-id";
+
+/// The bearer token clients must present, and the owner its sessions are
+/// counted under.
+#[derive(Clone)]
+pub struct Token {
+    /// The token's text.
+    pub secret: Arc<str>,
+    /// Whom requests with this token act for.
+    pub owner: Owner,
+}
+
+/// What [`guard`] checks against.
+#[derive(Clone)]
+pub struct Guard {
+    /// The token every request must carry, if any.
+    pub token: Option<Token>,
+    /// How long a request's body may take to arrive, after its headers.
+    pub body_timeout: Duration,
+    /// The largest request body accepted, in bytes (rmcp's limit).
+    pub max_body: usize,
+}
+
+/// Checks a request and, if it passes, hands it on.
+pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    let mut request = request;
+    if let Some(refusal) = single_host(&mut request) {
+        return refusal;
+    }
+    let owner = match &guard.token {
+        Some(token) => match check_token(token, &request) {
+            None => Some(token.owner.clone()),
+            Some(refusal) => return refusal,
+        },
+        None => None,
+    };
+    let method = request.method().clone();
+    let (request, body) = if method == Method::POST {
+        match read_body(request, guard.body_timeout, guard.max_body).await {
+            Ok((request, body)) => (request, Some(body)),
+            Err(response) => return response,
+        }
+    } else {
+        (request, None)
+    };
+    let has_session = request.headers().contains_key(SESSION_HEADER);
+    match (method, has_session) {
+        // What may create a session, open a stream, or end a session.
+        (Method::POST, false) | (Method::GET, true) | (Method::DELETE, true) => {
+            sessions::scoped(owner, body, next.run(request)).await
+        }
+        _ => next.run(request).await,
+    }
+}
+
+/// A 400 for a request with more than one `Host` (RFC 9112 §3.2), since
+/// rmcp would check only the first. For an absolute-form target, whose
+/// authority the server must use instead of `Host` (§3.2.2), makes `Host`
+/// that authority, so that it is what rmcp checks.
+fn single_host(request: &mut Request) -> Option<Response> {
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    if hosts.next().is_some() && hosts.next().is_some() {
+        tracing::warn!("refused an HTTP request with more than one Host header");
+        let message = "Bad Request: more than one Host header";
+        return Some((StatusCode::BAD_REQUEST, message).into_response());
+    }
+    let target = request.uri().authority().map(|a| a.as_str().to_owned());
+    if let Some(target) = target {
+        let Ok(host) = HeaderValue::try_from(target) else {
+            return Some((StatusCode::BAD_REQUEST, "Bad Request: invalid target").into_response());
+        };
+        request.headers_mut().insert(header::HOST, host);
+    }
+    None
+}
+
+/// A 401, unless the request carries `Authorization: Bearer TOKEN`.
+fn check_token(token: &Token, request: &Request) -> Option<Response> {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    match presented {
+        Some(presented) if bool::from(presented.as_bytes().ct_eq(token.secret.as_bytes())) => None,
+        _ => {
+            let problem = if presented.is_some() {
+                "the bearer token is wrong"
+            } else {
+                "this server requires `Authorization: Bearer TOKEN`"
+            };
+            tracing::warn!("refused an HTTP request: {problem}");
+            let challenge = [(header::WWW_AUTHENTICATE, "Bearer")];
+            Some((StatusCode::UNAUTHORIZED, challenge, problem).into_response())
+        }
+    }
+}
+
+/// Reads the whole body within `timeout` of the headers, and at most `max`
+/// bytes of it: a client that sends a body slowly, or stops half-way, holds
+/// a connection and its memory for no longer than that (408, and the
+/// connection is closed). A body already here costs no timer. Returns the
+/// request, and its body (shared, not copied).
+async fn read_body(
+    request: Request,
+    timeout: Duration,
+    max: usize,
+) -> Result<(Request, Bytes), Response> {
+    let (parts, body) = request.into_parts();
+    match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
+        Ok(Ok(collected)) => {
+            let body = collected.to_bytes();
+            Ok((Request::from_parts(parts, Body::from(body.clone())), body))
+        }
+        Ok(Err(error)) if error.is::<LengthLimitError>() => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Payload Too Large: request body exceeds {max} bytes"),
+        )
+            .into_response()),
+        Ok(Err(error)) => Err((
+            StatusCode::BAD_REQUEST,
+            format!("Bad Request: the body failed: {error}"),
+        )
+            .into_response()),
+        Err(_) => {
+            let wait = humantime::format_duration(timeout);
+            tracing::warn!("closed an HTTP request whose body took over {wait}");
+            let message = format!(
+                "Request Timeout: the body did not arrive within {wait} of the headers (--http-body-timeout {wait})"
+            );
+            let close = [(header::CONNECTION, "close")];
+            Err((StatusCode::REQUEST_TIMEOUT, close, message).into_response())
+        }
+    }
+}
