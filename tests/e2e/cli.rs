@@ -83,6 +83,22 @@ fn check_reports_grants_and_denials_in_plain_words() {
         assert!(line.contains(verdict), "{line}");
     }
 
+    let dir = PluginDir::empty().with_hostile("[limits]\nmax_handles = 40\nmax_tools = 70\n");
+    let output = std::process::Command::new(MOAT)
+        .arg("check")
+        .arg(dir.path().join("hostile.wasm"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        report.contains("per call at most 40 resource handles and 64 open files"),
+        "{report}"
+    );
+    assert!(
+        report.contains("at load at most 70 tools, 1000 resources"),
+        "{report}"
+    );
+
     let dir = PluginDir::empty()
         .copy(moat_test_artifacts::FILES, "files.wasm")
         .with_bundle(moat_test_artifacts::FILES_BUNDLE);

@@ -49,6 +49,24 @@ pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
         limits.max_concurrency,
         limits.max_output >> 10
     );
+    let _ = writeln!(
+        out,
+        "        per call at most {} resource handles and {} open files",
+        limits.host.max_handles, limits.host.max_open_files
+    );
+    let listing = sandbox.listing();
+    let _ = writeln!(
+        out,
+        "        at load at most {} tools, {} resources, {} templates, {} prompts, texts of {} KiB, schemas of {} KiB, {} KiB in all, within {:?}",
+        listing.max_tools,
+        listing.max_resources,
+        listing.max_templates,
+        listing.max_prompts,
+        listing.max_description >> 10,
+        listing.max_schema >> 10,
+        listing.max_listing >> 10,
+        listing.load_timeout
+    );
     let _ = writeln!(out, "imports:");
     let mut imports: Vec<String> = plugin.imports(runtime.engine());
     imports.sort();
