@@ -12,10 +12,11 @@ use crate::harness::{MOAT, PluginDir};
 
 /// `moat serve` over pipes, driven a line at a time.
 pub(crate) struct Raw {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
-    _dir: PluginDir,
+    pub(crate) child: Child,
+    pub(crate) stdin: ChildStdin,
+    pub(crate) stdout: Lines<BufReader<ChildStdout>>,
+    /// The plugin directory, kept while moat serves it.
+    pub(crate) dir: PluginDir,
 }
 
 impl Raw {
@@ -40,7 +41,7 @@ impl Raw {
             child,
             stdin,
             stdout,
-            _dir: dir,
+            dir,
         }
     }
 

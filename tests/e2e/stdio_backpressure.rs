@@ -3,16 +3,14 @@
 //! answer once it reads.
 
 use std::collections::HashSet;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::Command;
+use tokio::io::AsyncWriteExt;
 
-use crate::harness::{MOAT, PluginDir};
+use crate::raw_stdio::Raw;
 
 /// Requests pipelined: each is a `tools/call` of `mul`.
 const REQUESTS: usize = 20_000;
@@ -26,20 +24,13 @@ fn resident_kib(pid: u32) -> u64 {
 
 #[tokio::test]
 async fn pipelined_requests_left_unread_stay_bounded_and_all_get_answers() {
-    let dir = PluginDir::with_math();
-    let mut child = Command::new(MOAT)
-        .arg("serve")
-        .arg("--plugins")
-        .arg(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let Raw {
+        mut child,
+        mut stdin,
+        mut stdout,
+        dir: _dir,
+    } = Raw::start();
     let pid = child.id().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
     stdin.write_all(br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}
 {"jsonrpc":"2.0","method":"notifications/initialized"}
 "#).await.unwrap();
