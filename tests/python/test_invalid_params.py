@@ -55,3 +55,45 @@ async def test_params_that_do_not_fit_are_invalid_params(serve_http, plugin_dir,
 
     fits = stateless(url, "tools/call", {"name": "mul", "arguments": {"x": 6, "y": 7}})
     assert fits["result"]["structuredContent"]["result"] == 42.0, fits
+
+
+def raw_post(url: str, body: bytes) -> httpx2.Response:
+    """A stateless POST of `body` as it is."""
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2026-07-28",
+    }
+    return httpx2.post(url, headers=headers, content=body, timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "id"),
+    [
+        (b'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":[1]}', -32602, 3),
+        (b'{"jsonrpc":"2.0","id":null,"method":"ping"}', -32600, None),
+        (b'{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}', -32600, None),
+        (b'{"jsonrpc":"2.0","id":5,"method":7}', -32600, 5),
+        (b"not json", -32700, None),
+        (b"[1, 2]", -32600, None),
+    ],
+)
+async def test_a_body_that_is_not_a_request_gets_a_json_rpc_error(serve_http, plugin_dir, body, code, id):
+    """rmcp answers such a body with a bare 415; moat answers 400 with the
+    JSON-RPC error the spec names, as over stdio."""
+    url = serve_http(plugin_dir).url
+    answer = raw_post(url, body)
+    assert answer.status_code == 400, (answer.status_code, answer.text)
+    error = answer.json()
+    assert error["error"]["code"] == code, error
+    assert error["id"] == id, error
+
+    fits = stateless(url, "tools/call", {"name": "mul", "arguments": {"x": 6, "y": 7}})
+    assert fits["result"]["structuredContent"]["result"] == 42.0, fits
+
+
+async def test_a_notification_rmcp_cannot_read_is_accepted_unanswered(serve_http, plugin_dir):
+    url = serve_http(plugin_dir).url
+    answer = raw_post(url, b'{"jsonrpc":"2.0","method":"notifications/cancelled","params":[1]}')
+    assert answer.status_code == 202, (answer.status_code, answer.text)
+    assert answer.text == ""

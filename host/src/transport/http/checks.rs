@@ -14,6 +14,7 @@ use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use subtle::ConstantTimeEq as _;
 
 use super::sessions::{self, Owner};
+use crate::transport::stdio::classify::{Line, classify};
 
 /// The header a session's requests carry.
 const SESSION_HEADER: &str = "mcp-session-id";
@@ -62,12 +63,39 @@ pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next
         (request, None)
     };
     let has_session = request.headers().contains_key(SESSION_HEADER);
-    match (method, has_session) {
+    let sent = body.clone();
+    let response = match (method, has_session) {
         // What may create a session, open a stream, or end a session.
         (Method::POST, false) | (Method::GET, true) | (Method::DELETE, true) => {
             sessions::scoped(owner, body, next.run(request)).await
         }
         _ => next.run(request).await,
+    };
+    match sent {
+        Some(body) if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            unreadable(&body).unwrap_or(response)
+        }
+        _ => response,
+    }
+}
+
+/// What a body rmcp could not read as JSON-RPC gets instead of rmcp's bare
+/// 415: the JSON-RPC error the stdio transport would write for the same
+/// line, with 400 (`-32700`, `-32600` naming the bad id, `-32602` for
+/// params that are not an object), or 202 for a notification or response,
+/// which JSON-RPC forbids answering. `None` when the body is a message after
+/// all (rmcp refused something else, e.g. the `Content-Type`).
+fn unreadable(body: &Bytes) -> Option<Response> {
+    match classify(body) {
+        Line::Reply(reply) => {
+            let json = [(header::CONTENT_TYPE, "application/json")];
+            Some((StatusCode::BAD_REQUEST, json, reply.to_line()).into_response())
+        }
+        Line::Ignored(why) => {
+            tracing::debug!("ignored an HTTP message: {why}");
+            Some(StatusCode::ACCEPTED.into_response())
+        }
+        Line::Message(_) | Line::Blank => None,
     }
 }
 
