@@ -41,10 +41,16 @@ pub fn invalid_params(method: &str, params: Option<&Value>) -> ErrorData {
             optional::<PaginatedRequestParams>(params)
         }
         "ping" | "server/discover" => optional::<serde_json::Map<String, Value>>(params),
-        _ => return ErrorData::new(ErrorCode::METHOD_NOT_FOUND, method.to_owned(), None),
+        _ => None,
     };
-    let problem = problem.unwrap_or_else(|| "the params do not fit this method".to_owned());
-    ErrorData::invalid_params(format!("{method}: {problem}"), None)
+    // Params that fit mean rmcp refused the method for another reason: it
+    // does not exist in the request's protocol era (`initialize`,
+    // `logging/setLevel` and `resources/(un)subscribe` on a stateless
+    // 2026-07-28 request), which is `-32601` (HTTP 404 over HTTP).
+    match problem {
+        Some(problem) => ErrorData::invalid_params(format!("{method}: {problem}"), None),
+        None => ErrorData::new(ErrorCode::METHOD_NOT_FOUND, method.to_owned(), None),
+    }
 }
 
 /// What is wrong with params a method requires, if serde says.
