@@ -13,13 +13,44 @@ use super::error::Exceeded;
 
 /// The running totals of one store, against the plugin's limits.
 pub struct Limiter {
-    memory_limit: usize,
-    memory: usize,
-    table_limit: usize,
-    tables: usize,
+    memory: Total,
+    tables: Total,
+}
+
+/// One running total: bytes of memory, or table elements.
+struct Total {
+    limit: usize,
+    used: usize,
     /// The last growth approved, undone if wasmtime then fails it.
-    last_memory: usize,
-    last_table: usize,
+    last: usize,
+}
+
+impl Total {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            used: 0,
+            last: 0,
+        }
+    }
+
+    /// Whether growing one memory or table from `current` to `desired`
+    /// keeps the total within the limit; if so, counts it.
+    fn grow(&mut self, current: usize, desired: usize) -> bool {
+        let growth = desired.saturating_sub(current);
+        let total = self.used.saturating_add(growth);
+        if total > self.limit {
+            return false;
+        }
+        self.used = total;
+        self.last = growth;
+        true
+    }
+
+    /// Takes back the last growth, which wasmtime failed after all.
+    fn undo(&mut self) {
+        self.used -= self.last;
+    }
 }
 
 impl Limiter {
@@ -27,12 +58,8 @@ impl Limiter {
     /// elements, each summed over the store.
     pub fn new(memory: usize, table_elements: usize) -> Self {
         Self {
-            memory_limit: memory,
-            memory: 0,
-            table_limit: table_elements,
-            tables: 0,
-            last_memory: 0,
-            last_table: 0,
+            memory: Total::new(memory),
+            tables: Total::new(table_elements),
         }
     }
 }
@@ -44,18 +71,14 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let growth = desired.saturating_sub(current);
-        let total = self.memory.saturating_add(growth);
-        if total > self.memory_limit {
-            return Err(wasmtime::Error::new(Exceeded::Memory(self.memory_limit)));
+        if !self.memory.grow(current, desired) {
+            return Err(wasmtime::Error::new(Exceeded::Memory(self.memory.limit)));
         }
-        self.memory = total;
-        self.last_memory = growth;
         Ok(true)
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.memory -= self.last_memory;
+        self.memory.undo();
         Err(error)
     }
 
@@ -65,20 +88,15 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let growth = desired.saturating_sub(current);
-        let total = self.tables.saturating_add(growth);
-        if total > self.table_limit {
-            return Err(wasmtime::Error::new(Exceeded::TableElements(
-                self.table_limit,
-            )));
+        if !self.tables.grow(current, desired) {
+            let limit = self.tables.limit;
+            return Err(wasmtime::Error::new(Exceeded::TableElements(limit)));
         }
-        self.tables = total;
-        self.last_table = growth;
         Ok(true)
     }
 
     fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.tables -= self.last_table;
+        self.tables.undo();
         Err(error)
     }
 }

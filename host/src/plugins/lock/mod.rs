@@ -257,17 +257,8 @@ impl Locked {
 
 #[cfg(test)]
 mod tests {
+    use super::pin::tests::tool;
     use super::*;
-    use rmcp::model::Tool;
-
-    fn tool(description: &str) -> Tool {
-        let schema = serde_json::json!({"type": "object", "properties": {"x": {"type": "number"}}});
-        Tool::new(
-            "add",
-            description.to_owned(),
-            schema.as_object().unwrap().clone(),
-        )
-    }
 
     #[test]
     fn a_written_lock_reads_back_the_same() {

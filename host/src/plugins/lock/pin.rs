@@ -106,10 +106,11 @@ fn sorted(value: &Value) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn tool(description: &str) -> Tool {
+    /// An `add` tool described as `description`, for the lock's tests.
+    pub(in crate::plugins::lock) fn tool(description: &str) -> Tool {
         let schema = serde_json::json!({"type": "object", "properties": {"x": {"type": "number"}}});
         Tool::new(
             "add",
