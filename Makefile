@@ -8,9 +8,11 @@ VENV        := target/venv
 
 .PHONY: serve build plugins wasm-target test lint test-rust test-python test-conformance
 
-## Build everything and serve the sample plugins over stdio.
-serve: build
-	./target/release/moat serve --plugins $(SERVE_DIR)
+## Build everything and serve the sample plugins over stdio. stdout carries
+## MCP messages only, so the build (and make's own echo) goes to stderr.
+serve:
+	@$(MAKE) --no-print-directory build >&2
+	@exec ./target/release/moat serve --plugins $(SERVE_DIR)
 
 ## The host in release mode and the sample plugins.
 build: plugins
