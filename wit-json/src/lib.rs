@@ -14,7 +14,54 @@
 //!
 //! The JSON form of each type is documented on [`Type`]; `docs/any-language.md`
 //! has the same table for plugin authors.
+//!
+//! # Example
+//!
+//! `mul: func(x: f64, y: f64) -> f64` as a tool:
+//!
+//! ```
+//! use moat_wit_json::{Param, Type, Value, decode, encode, schema};
+//! use serde_json::json;
+//!
+//! let param = |name: &str| Param { name: name.into(), ty: Type::F64, docs: None };
+//! let params = [param("x"), param("y")];
+//!
+//! // The tool's input schema.
+//! assert_eq!(
+//!     json!(schema::input(&params)),
+//!     json!({
+//!         "type": "object",
+//!         "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
+//!         "required": ["x", "y"],
+//!         "additionalProperties": false,
+//!     })
+//! );
+//! // Its output schema: a number is wrapped as `{"result": …}`; a result
+//! // may be NaN or infinite, which JSON writes as a string.
+//! let output = schema::output(Some(&Type::F64)).unwrap();
+//! assert_eq!(output["required"], json!(["result"]));
+//!
+//! // The client's arguments, checked before the plugin runs ...
+//! let arguments = json!({"x": 25, "y": 17});
+//! let values = decode::arguments(&params, arguments.as_object().unwrap()).unwrap();
+//! assert_eq!(values, [Value::F64(25.0), Value::F64(17.0)]);
+//! // ... or refused, saying where and why.
+//! let wrong = json!({"x": 25, "y": "17"});
+//! let mismatch = decode::arguments(&params, wrong.as_object().unwrap()).unwrap_err();
+//! assert_eq!(mismatch.to_string(), "/y: expected a finite number, got a string");
+//!
+//! // The plugin's answer as structured content: an integral float is
+//! // written as a JSON integer, as the MCP SDKs do.
+//! let encode::Outcome::Done(Some(content)) = encode::outcome(Some(&Type::F64), Some(&Value::F64(425.0)))
+//! else {
+//!     unreachable!()
+//! };
+//! assert_eq!(serde_json::to_string(&content).unwrap(), r#"{"result":425}"#);
+//! ```
 
+mod numbers;
+#[cfg(test)]
+mod tests;
 mod types;
 
 pub mod decode;
