@@ -88,8 +88,10 @@ pub(crate) fn f32_json(f: f32) -> Json {
     }
     // Rust prints the shortest digits that identify `f` as an f32; read
     // as an f64 they still round to `f` almost always. Check, and fall
-    // back to the exact widening where double rounding would bite.
+    // back to the exact widening where double rounding would bite, or
+    // where the digits lie past f32's largest value (`f32::MAX` prints as
+    // 3.4028235e38, above the schema's maximum and refused as an argument).
     let short: f64 = f.to_string().parse().unwrap_or(wide);
-    let exact = (short as f32).to_bits() == f.to_bits();
+    let exact = (short as f32).to_bits() == f.to_bits() && short.abs() <= f64::from(f32::MAX);
     float_json(if exact { short } else { wide })
 }

@@ -22,9 +22,11 @@ pub(super) fn integer(ty: &Type, json: &Json) -> Result<Value, Fail> {
     {
         Some(value) => Ok(value),
         None => {
-            let beyond = json
-                .as_f64()
-                .is_some_and(|f| f.fract() == 0.0 && f.abs() > EXACT_IN_F64);
+            // In range but written as a float too large to be exact: say how
+            // to send it. (`max` + 1 is a power of two, exact as a float.)
+            let beyond = json.as_f64().is_some_and(|f| {
+                f.fract() == 0.0 && f.abs() > EXACT_IN_F64 && f >= min as f64 && f < max as f64
+            });
             let hint = match (exact, beyond) {
                 (None, true) => " (beyond 2^53, write it without a fraction or exponent)",
                 _ => "",
