@@ -15,7 +15,7 @@ mod scalar;
 use serde_json::{Map, Value as Json};
 
 use crate::{Case, Field, Mismatch, Param, Type, Value};
-use fail::{Fail, expected, got, list, unknown_key};
+use fail::{Fail, count, expected, got, list, shown, unknown_key};
 use scalar::{bytes, char_value, f32_value, float, integer};
 
 /// The arguments object as the function's parameters, in order. A missing
@@ -24,7 +24,10 @@ use scalar::{bytes, char_value, f32_value, float, integer};
 /// type is a [`Mismatch`] naming where.
 pub fn arguments(params: &[Param], arguments: &Map<String, Json>) -> Result<Vec<Value>, Mismatch> {
     let names = || params.iter().map(|p| p.name.as_str());
-    let unknown = |key| format!("unknown argument `{key}`; arguments are: {}", list(names()));
+    let unknown = |key| {
+        let key = shown(key);
+        format!("unknown argument `{key}`; arguments are: {}", list(names()))
+    };
     let mut values = Vec::with_capacity(params.len());
     let mut found = 0;
     for param in params {
@@ -99,13 +102,13 @@ fn decode(ty: &Type, json: &Json) -> Result<Value, Fail> {
                         values.map(|(i, (ty, json))| decode(ty, json).map_err(|f| f.at_index(i)));
                     values.collect::<Result<_, _>>().map(Value::Tuple)
                 }
-                _ => expected(&format!("an array of {n} items"), json),
+                _ => expected(&format!("an array of {}", count(n, "item")), json),
             }
         }
         Type::Record(fields) => record(fields, json),
         Type::Variant(cases) => variant(cases, json),
         Type::Result { ok, err } => {
-            let (key, payload) = one_key(json, &["ok", "err"])?;
+            let (key, payload) = one_key(json, || ["ok", "err"].into_iter())?;
             let ty = if key == "ok" { ok } else { err };
             let payload = payload_of(key, ty.as_deref(), payload).map_err(|f| f.at(key))?;
             Ok(Value::Result(if key == "ok" {
@@ -117,7 +120,8 @@ fn decode(ty: &Type, json: &Json) -> Result<Value, Fail> {
         Type::Enum(cases) => match json {
             Json::String(s) if cases.contains(s) => Ok(Value::Enum(s.clone())),
             Json::String(s) => Err(Fail::here(format!(
-                "unknown case `{s}`; cases are: {}",
+                "unknown case `{}`; cases are: {}",
+                shown(s),
                 list(cases.iter().map(String::as_str))
             ))),
             _ => expected(
@@ -132,7 +136,7 @@ fn decode(ty: &Type, json: &Json) -> Result<Value, Fail> {
         Type::Option(inner) => match (json, &**inner) {
             (Json::Null, _) => Ok(Value::Option(None)),
             (_, Type::Option(_)) => {
-                let (_, payload) = one_key(json, &["some"]).map_err(|_| {
+                let (_, payload) = one_key(json, || ["some"].into_iter()).map_err(|_| {
                     Fail::here(format!(
                         "expected null or {{\"some\": …}}, got {}",
                         got(json)
@@ -154,7 +158,8 @@ fn record(fields: &[Field], json: &Json) -> Result<Value, Fail> {
     };
     let unknown = |key| {
         Fail::here(format!(
-            "unknown field `{key}`; fields are: {}",
+            "unknown field `{}`; fields are: {}",
+            shown(key),
             list(names())
         ))
     };
@@ -188,39 +193,35 @@ fn record(fields: &[Field], json: &Json) -> Result<Value, Fail> {
 
 /// A variant: one key, a known case, its payload (`null` for none).
 fn variant(cases: &[Case], json: &Json) -> Result<Value, Fail> {
-    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
-    let (key, payload) = one_key(json, &names)?;
+    let (key, payload) = one_key(json, || cases.iter().map(|c| c.name.as_str()))?;
     let case = cases.iter().find(|c| c.name == key);
     let payload =
         payload_of(key, case.and_then(|c| c.ty.as_ref()), payload).map_err(|f| f.at(key))?;
     Ok(Value::Variant(key.to_owned(), payload))
 }
 
-/// The one key of an object, which must be one of `cases`, and its value.
-fn one_key<'j>(json: &'j Json, cases: &[&str]) -> Result<(&'j str, &'j Json), Fail> {
-    let mut entries = json.as_object().map(|map| map.iter());
-    let first = entries.as_mut().map(|e| (e.next(), e.next()));
-    match first {
-        Some((Some((key, payload)), None)) if cases.contains(&key.as_str()) => Ok((key, payload)),
-        Some((Some((key, _)), None)) => Err(Fail::here(format!(
-            "unknown case `{key}`; cases are: {}",
-            cases.join(", ")
+/// The one key of an object, which must be one of `names`, and its value.
+fn one_key<'j, 'n, I: Iterator<Item = &'n str>>(
+    json: &'j Json,
+    names: impl Fn() -> I,
+) -> Result<(&'j str, &'j Json), Fail> {
+    let wanted = || format!("an object with exactly one key, one of: {}", list(names()));
+    let Json::Object(map) = json else {
+        return expected(&wanted(), json);
+    };
+    let mut entries = map.iter();
+    match (entries.next(), entries.next()) {
+        (Some((key, payload)), None) if names().any(|name| name == key) => Ok((key, payload)),
+        (Some((key, _)), None) => Err(Fail::here(format!(
+            "unknown case `{}`; cases are: {}",
+            shown(key),
+            list(names())
         ))),
-        Some(_) => {
-            let n = json.as_object().map_or(0, Map::len);
-            let problem = format!(
-                "expected an object with exactly one key, one of: {}; got {n} keys",
-                cases.join(", ")
-            );
-            Err(Fail::here(problem))
-        }
-        None => expected(
-            &format!(
-                "an object with exactly one key, one of: {}",
-                cases.join(", ")
-            ),
-            json,
-        ),
+        _ => Err(Fail::here(format!(
+            "expected {}; got {}",
+            wanted(),
+            count(map.len(), "key")
+        ))),
     }
 }
 
@@ -251,7 +252,13 @@ fn flag_set(flags: &[String], json: &Json) -> Result<Value, Fail> {
             ));
         };
         match flags.iter().position(|flag| flag == name) {
-            None => return at(format!("unknown flag `{name}`; flags are: {}", names())),
+            None => {
+                return at(format!(
+                    "unknown flag `{}`; flags are: {}",
+                    shown(name),
+                    names()
+                ));
+            }
             Some(j) if set[j] => {
                 return at(format!("flag `{name}` is repeated; each may appear once"));
             }

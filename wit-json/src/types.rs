@@ -25,7 +25,13 @@
 /// | `result<T, E>` | `{"ok": …}` or `{"err": …}`, `null` for no payload | `{"ok": 1}` |
 ///
 /// Integers wider than 2^53 are exact in the JSON text both ways (JSON has no
-/// limit; JavaScript clients round them when they parse).
+/// limit; JavaScript clients round them when they parse). An integer
+/// argument may also be written with a fraction or exponent (`3.0`, `1e3`),
+/// as JSON Schema's `integer` allows, but only within ±2^53: beyond, the
+/// JSON reader may already have rounded it to a different integer
+/// (`-9223372036854775809` reads as `i64::MIN`), so it is refused. A float
+/// result that is integral within ±2^53 is written as a JSON integer
+/// (`425`, as the MCP SDKs print it; `-0.0` keeps its sign).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Type {
     /// `bool`.

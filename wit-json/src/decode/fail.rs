@@ -61,14 +61,55 @@ pub(super) fn got(json: &Json) -> String {
         Json::Number(n) => n.to_string(),
         Json::String(s) if NON_FINITE.contains(&s.as_str()) => format!("the string \"{s}\""),
         Json::String(_) => "a string".into(),
-        Json::Array(items) => format!("an array of {} items", items.len()),
+        Json::Array(items) => format!("an array of {}", count(items.len(), "item")),
         Json::Object(_) => "an object".into(),
     }
 }
 
-/// Names for a message: `a, b, c`.
+/// `n` things: `1 item`, `3 items`.
+pub(super) fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The most names a message lists, and the most characters of the
+/// client's own text it repeats: enough to act on, never a flood.
+const SHOWN_NAMES: usize = 32;
+const SHOWN_CHARS: usize = 64;
+
+/// Names for a message: `a, b, c` (the first [`SHOWN_NAMES`], then how
+/// many more).
 pub(super) fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names.collect::<Vec<_>>().join(", ")
+    let mut text = String::new();
+    let mut more = 0;
+    for (i, name) in names.enumerate() {
+        match i {
+            0 => text.push_str(name),
+            i if i < SHOWN_NAMES => {
+                text.push_str(", ");
+                text.push_str(name);
+            }
+            _ => more += 1,
+        }
+    }
+    if more > 0 {
+        text.push_str(&format!(", … ({more} more)"));
+    }
+    text
+}
+
+/// The client's text `s` as a message repeats it: cut to [`SHOWN_CHARS`]
+/// characters, control characters escaped, so a key can neither flood a
+/// message nor break its lines.
+pub(super) fn shown(s: &str) -> String {
+    let mut text: String = s
+        .chars()
+        .take(SHOWN_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
+    if s.chars().nth(SHOWN_CHARS).is_some() {
+        text.push('…');
+    }
+    text
 }
 
 /// A key of `map` that is not one of `names`, if any.

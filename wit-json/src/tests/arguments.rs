@@ -93,14 +93,39 @@ fn deep_input_is_refused_at_the_type_s_depth() {
     for _ in 0..100_000 {
         deep = Json::Array(vec![deep]);
     }
-    let refusal = decode::value(&list(Type::String), &deep, "").unwrap_err();
-    assert_eq!(
-        refusal.to_string(),
-        "/0: expected a string, got an array of 1 items"
-    );
-    // Dropping it would recurse that deep: take it apart by hand.
+    let refusal = decode::value(&list(Type::String), &deep, "").map_err(|e| e.to_string());
+    // Dropping it would recurse that deep (and a failed assertion drops
+    // it): take it apart by hand first.
     let mut next = Some(deep);
     while let Some(Json::Array(mut items)) = next {
         next = items.pop();
     }
+    assert_eq!(
+        refusal,
+        Err("/0: expected a string, got an array of 1 item".into())
+    );
+}
+
+#[test]
+fn messages_repeat_little_of_the_input() {
+    let long = format!("x\n{}", "y".repeat(1000));
+    let mut args = object(json!({}));
+    args.insert(long, json!(1));
+    let m = decode::arguments(&params(), &args).unwrap_err();
+    let cut = format!("x\\n{}…", "y".repeat(62));
+    assert_eq!(
+        m.problem,
+        format!("unknown argument `{cut}`; arguments are: x, shape, note")
+    );
+    let fields: Vec<_> = (0..40)
+        .map(|i| field(&format!("f{i}"), Type::Bool))
+        .collect();
+    let m = decode::value(&Type::Record(fields), &json!({"nope": 1}), "").unwrap_err();
+    assert!(
+        m.problem
+            .starts_with("unknown field `nope`; fields are: f0, f1, "),
+        "{}",
+        m.problem
+    );
+    assert!(m.problem.ends_with(", f31, … (8 more)"), "{}", m.problem);
 }

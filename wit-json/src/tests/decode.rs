@@ -150,7 +150,7 @@ fn bool_char_and_string() {
     );
     assert_eq!(
         refused(&Type::String, json!(["hi"])),
-        ": expected a string, got an array of 1 items"
+        ": expected a string, got an array of 1 item"
     );
 }
 

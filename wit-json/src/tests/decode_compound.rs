@@ -25,7 +25,7 @@ fn lists_and_tuples_say_which_item() {
     );
     assert_eq!(
         refused(&pair, json!([1])),
-        ": expected an array of 2 items, got an array of 1 items"
+        ": expected an array of 2 items, got an array of 1 item"
     );
     assert_eq!(
         refused(&pair, json!([1, 2])),
