@@ -7,6 +7,21 @@
 //! with a fraction or exponent beyond ±2^53 (`1e19`) validates but is
 //! refused, because the JSON reader may already have rounded it.
 //!
+//! Choices made once, the same everywhere:
+//! - `option<T>` is `{"anyOf": [T, {"type": "null"}]}` (never `"type": [.., "null"]`,
+//!   which only plain types could use); `option<option<T>>` wraps the outer
+//!   `some` as `{"some": …}`, which no inner value can be mistaken for.
+//! - `list<u8>` is a base64 string (standard alphabet, padded;
+//!   `contentEncoding: base64`): the usual JSON form of bytes, as in
+//!   protobuf's JSON mapping, and a third the size of an array of numbers.
+//!   Its `pattern` admits exactly the canonical encodings decoding accepts.
+//! - Integers carry their exact `minimum`/`maximum` as JSON integers; `f32`
+//!   carries its finite range.
+//! - The empty tuple, empty flags and caseless enums/variants (which WIT
+//!   itself forbids, but a hand-made component may declare) get schemas
+//!   that are still valid 2020-12 (`prefixItems`, `enum` and `oneOf` may
+//!   not be empty).
+//!
 //! Types are trees (WIT has no recursive types), so schemas are inlined,
 //! with no `$ref`; the component validator bounds a type's depth (100) and
 //! size (10^6), which bounds the schema.
@@ -99,8 +114,7 @@ pub(crate) fn of(ty: &Type, direction: Direction) -> Json {
         Type::F64 => float(json!({"type": "number"}), direction),
         Type::Char => json!({"type": "string", "minLength": 1, "maxLength": 1}),
         Type::String => json!({"type": "string"}),
-        // Bytes as base64, the usual JSON form of bytes (as in protobuf's
-        // JSON mapping): a third the size of an array of numbers.
+        // Bytes as base64: see the module's doc for why.
         Type::List(item) if **item == Type::U8 => {
             json!({"type": "string", "contentEncoding": "base64", "pattern": BASE64_PATTERN})
         }

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Number, Value as Json};
 
-use super::fail::{Fail, expected};
+use super::fail::{Fail, count, expected};
 use crate::numbers::{EXACT_IN_F64, NON_FINITE, int_range, int_value};
 use crate::{Type, Value};
 
@@ -72,8 +72,8 @@ pub(super) fn char_value(json: &Json) -> Result<Value, Fail> {
     match (chars.next(), chars.next()) {
         (Some(c), None) => Ok(Value::Char(c)),
         _ => Err(Fail::here(format!(
-            "expected a string of exactly one character (one Unicode code point), got {} characters",
-            s.chars().count()
+            "expected a string of exactly one character (one Unicode code point), got {}",
+            count(s.chars().count(), "character")
         ))),
     }
 }

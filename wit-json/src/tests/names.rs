@@ -131,3 +131,22 @@ fn many_colliding_exports_stay_unique() {
     let exports: Vec<Export<'_>> = interfaces.iter().map(|i| export(Some(i), "go")).collect();
     named(&exports);
 }
+
+proptest::proptest! {
+    /// Whatever the exports (drawn from small pools, so that they collide
+    /// often, and with odd characters), the names are valid and unique.
+    #[test]
+    fn names_are_always_valid_and_unique(
+        exports in proptest::collection::vec(
+            (
+                proptest::option::of("(a|b):(x|y)(/(p|q))?/(calc|vec)(@0\\.(1|2)\\.0)?"),
+                "add|sub|f-[a-z]|[a-z_.\\[\\] ]{0,3}|x{120,140}",
+            ),
+            0..12,
+        )
+    ) {
+        let exports: Vec<Export<'_>> =
+            exports.iter().map(|(i, f)| export(i.as_deref(), f)).collect();
+        named(&exports);
+    }
+}
