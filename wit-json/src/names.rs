@@ -116,15 +116,13 @@ fn unique(names: Vec<String>) -> Vec<String> {
             if seen.insert(name.clone()) {
                 return name;
             }
-            let free = (2..).map(|n| {
+            let mut candidates = (2..).map(|n| {
                 let suffix = format!("_{n}");
                 let base = &name[..name.len().min(MAX_LEN - suffix.len())];
                 format!("{base}{suffix}")
             });
-            let free = free
-                .into_iter()
-                .find(|candidate| !taken.contains(candidate));
-            let name = free.unwrap_or_default();
+            let name = candidates.find(|candidate| !taken.contains(candidate));
+            let name = name.unwrap_or_default();
             taken.insert(name.clone());
             seen.insert(name.clone());
             name
