@@ -103,6 +103,22 @@ enum Command {
         /// The plugin, `NAME.wasm`; its manifest is `NAME.toml` beside it.
         plugin: PathBuf,
     },
+    /// Put the WIT doc comments into a built plain component.
+    ///
+    /// Toolchains drop the docs (the `package-docs` section) when they
+    /// build a component; without them its tools have only their
+    /// signatures as descriptions. Run this after each build: it embeds
+    /// the docs of the WIT world whose exports the component has.
+    EmbedDocs {
+        /// The WIT sources: the directory given to wit-bindgen (or a file).
+        #[arg(long, value_name = "WIT_DIR")]
+        wit: PathBuf,
+        /// The built component, e.g. target/wasm32-wasip2/release/calc.wasm.
+        component: PathBuf,
+        /// Where to write the result [default: the component, in place].
+        #[arg(short, long, value_name = "OUT.wasm")]
+        out: Option<PathBuf>,
+    },
     /// Run one tool and print its MCP result as JSON.
     ///
     /// Exits 0 on success, 1 if the tool reports an error, 2 if the call
@@ -176,6 +192,14 @@ async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> 
         }
         Command::List { plugins, json } => list(plugins, json, cache).await,
         Command::Check { plugin } => check(plugin, cache).await,
+        Command::EmbedDocs {
+            wit,
+            component,
+            out,
+        } => {
+            moat::cli::embed_docs::run(&wit, &component, out)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Call {
             tool,
             args,

@@ -13,4 +13,5 @@ mod rust_client;
 mod sandbox;
 mod stdio_backpressure;
 mod stdio_framing;
+mod typed;
 mod watched;

@@ -31,6 +31,12 @@ pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
     );
     let names: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_ref()).collect();
     let _ = writeln!(out, "tools: {}", names.join(", "));
+    if !plugin.typed_tools().is_empty() {
+        typed_tools(plugin, &mut out);
+    }
+    for warning in plugin.warnings() {
+        let _ = writeln!(out, "warning: {warning}");
+    }
     let uris: Vec<&str> = plugin.resources().iter().map(|r| r.uri.as_str()).collect();
     let templates = plugin.templates().iter().map(|t| t.uri_template.as_str());
     let uris: Vec<&str> = uris.into_iter().chain(templates).collect();
@@ -75,6 +81,42 @@ pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
         let _ = writeln!(out, "  {import:width$}  {}", verdict(import, sandbox));
     }
     out
+}
+
+/// A plain component's tools: where each comes from, its description's
+/// source, and its schemas as pretty JSON.
+fn typed_tools(plugin: &LoadedPlugin, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "a plain typed component: each exported function is a tool"
+    );
+    for (tool, typed) in plugin.tools().iter().zip(plugin.typed_tools()) {
+        let func = &typed.func;
+        let from = match &func.interface {
+            Some(interface) => format!("`{}` in `{interface}`", func.function.name),
+            None => format!("`{}` at top level", func.function.name),
+        };
+        let _ = writeln!(out, "tool `{}`: {from}", tool.name);
+        let _ = writeln!(out, "  description (from {}):", typed.source);
+        for line in tool.description.as_deref().unwrap_or_default().lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+        let pretty = |schema: &rmcp::model::JsonObject| {
+            serde_json::to_string_pretty(schema).unwrap_or_default()
+        };
+        let _ = writeln!(out, "  input schema:");
+        indent(out, &pretty(&tool.input_schema));
+        if let Some(output) = &tool.output_schema {
+            let _ = writeln!(out, "  output schema:");
+            indent(out, &pretty(output));
+        }
+    }
+}
+
+fn indent(out: &mut String, text: &str) {
+    for line in text.lines() {
+        let _ = writeln!(out, "    {line}");
+    }
 }
 
 /// What the sandbox does with one imported interface.

@@ -1,4 +1,6 @@
-//! The commands beyond serving: `moat check` and `moat dev`.
+//! The commands beyond serving: `moat check`, `moat dev` and
+//! `moat embed-docs`.
 
 pub mod check;
 pub mod dev;
+pub mod embed_docs;

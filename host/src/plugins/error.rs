@@ -34,6 +34,25 @@ pub enum LoadError {
         /// What the linker said.
         source: anyhow::Error,
     },
+    /// A plain component exports a function that cannot be a tool (it
+    /// takes or returns a resource, a `future`, a `stream`...).
+    #[error("{}: cannot serve its exported functions as tools: {problem}", path.display())]
+    Typed {
+        /// The plugin file.
+        path: PathBuf,
+        /// Every function refused, and why.
+        problem: String,
+    },
+    /// The component exports neither `moat:plugin`'s interfaces nor any
+    /// plain function.
+    #[error(
+        "{}: serves nothing: a plugin exports moat:plugin's interfaces (tools, resources, prompts or completion @0.1.0, as the SDK does), or plain functions, at top level or in an exported interface, each of which becomes a tool; this component exports neither",
+        path.display()
+    )]
+    NothingToServe {
+        /// The plugin file.
+        path: PathBuf,
+    },
     /// The manifest beside the plugin could not be read or parsed.
     #[error(transparent)]
     Manifest(#[from] crate::sandbox::manifest::ManifestError),

@@ -1,7 +1,7 @@
 //! Loading one plugin: its manifest, its compiled and linked component, and
 //! the tools, resources and prompts it describes, checked once.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,10 +11,13 @@ use super::bounds;
 use super::convert::{server_def, tool_def};
 use super::error::LoadError;
 use super::plugin::LoadedPlugin;
+use super::typed_tools;
 use crate::clients::ClientLink;
-use crate::runtime::{CallError, CallState, Exports, Instances, Op, Output, Runtime};
+use crate::runtime::{CallError, CallState, Described, Exports, Instances, Op, Output, Runtime};
 use crate::sandbox::Sandbox;
-use crate::sandbox::manifest::Manifest;
+use crate::sandbox::manifest::{Manifest, ToolsSection};
+use crate::typed::docs;
+use crate::typed::exports::TypedFunc;
 
 impl LoadedPlugin {
     /// Reads the manifest beside `path`, compiles the component, links it,
@@ -52,7 +55,11 @@ impl LoadedPlugin {
             }
         })?;
         let http = !sandbox.network().is_empty();
-        let (pre, exports) = compile(runtime, &path, http).await?;
+        let (pre, exports, docs) = compile(runtime, &path, http).await?;
+        let typed = match exports.is_empty() {
+            true => Some(typed_tools::functions(&pre, &path)?),
+            false => None,
+        };
         let mut plugin = Self {
             instances: Arc::new(Instances::new(name.clone(), pre, exports, sandbox)),
             name,
@@ -63,14 +70,31 @@ impl LoadedPlugin {
             resources: Vec::new(),
             templates: Vec::new(),
             prompts: Vec::new(),
+            typed: Vec::new(),
+            warnings: Vec::new(),
         };
-        plugin.describe(manifest.tools.prefix.as_deref()).await?;
+        let source = match typed {
+            Some(funcs) => Source::Typed {
+                funcs,
+                docs: docs.as_deref(),
+            },
+            None => Source::Describe,
+        };
+        plugin.describe(&manifest.tools, source).await?;
         Ok(plugin)
     }
 
-    /// Asks the plugin, once, what it serves, within its load budget, and
-    /// checks the answer against its listing limits before converting it.
-    async fn describe(&mut self, prefix: Option<&str>) -> Result<(), LoadError> {
+    /// Asks the plugin, once, what it serves, within its load budget (for a
+    /// plain component, derives its tools from `source`, after starting
+    /// one instance to prove it starts), applies the manifest's
+    /// descriptions, and checks the whole against its listing limits before
+    /// converting it.
+    async fn describe(
+        &mut self,
+        section: &ToolsSection,
+        source: Source<'_>,
+    ) -> Result<(), LoadError> {
+        let prefix = section.prefix.as_deref();
         let limits = *self.instances.sandbox().listing();
         let run = self.instances.run(ClientLink::default(), Op::Describe);
         let described = tokio::time::timeout(limits.load_timeout, run)
@@ -99,6 +123,11 @@ impl LoadedPlugin {
         else {
             unreachable!("describing answers descriptions");
         };
+        let mut described = described;
+        if let Source::Typed { funcs, docs } = source {
+            typed_tools::derive(self, &mut described, funcs, docs, &section.descriptions);
+        }
+        self.describe_from_manifest(&mut described, &section.descriptions)?;
         bounds::check(&described, &limits).map_err(|over| LoadError::OverLimit {
             path: self.path.clone(),
             plugin: self.name.to_string(),
@@ -160,14 +189,48 @@ impl LoadedPlugin {
     }
 }
 
+/// Where a plugin's tools come from.
+enum Source<'a> {
+    /// Its `describe` (a `moat:plugin` component).
+    Describe,
+    /// Its exported functions, and the data of its `package-docs` section.
+    Typed {
+        funcs: Vec<TypedFunc>,
+        docs: Option<&'a [u8]>,
+    },
+}
+
+impl LoadedPlugin {
+    /// Gives each tool named in the manifest's `[tools.descriptions]` that
+    /// description; a name the plugin does not serve is an error.
+    fn describe_from_manifest(
+        &self,
+        described: &mut Described,
+        descriptions: &BTreeMap<String, String>,
+    ) -> Result<(), LoadError> {
+        for (name, description) in descriptions {
+            let tool = described.tools.iter_mut().find(|t| t.name == *name);
+            let Some(tool) = tool else {
+                return Err(LoadError::BadTool {
+                    path: self.path.clone(),
+                    tool: name.clone(),
+                    problem: "has a description in the manifest's [tools.descriptions], but the plugin serves no such tool (name it as the plugin does, without the prefix)".into(),
+                });
+            };
+            tool.description.clone_from(description);
+        }
+        Ok(())
+    }
+}
+
 /// Compiles the component at `path` (off the async threads), links it
 /// (with `wasi:http` only if `http`: see [`Runtime::link`]), and finds which
-/// interfaces it exports.
+/// interfaces it exports, and the data of its `package-docs` section.
 async fn compile(
     runtime: &Runtime,
     path: &Path,
     http: bool,
-) -> Result<(InstancePre<CallState>, Exports), LoadError> {
+) -> Result<(InstancePre<CallState>, Exports, Option<Vec<u8>>), LoadError> {
     let bytes = tokio::fs::read(path)
         .await
         .map_err(|source| LoadError::Read {
@@ -180,6 +243,7 @@ async fn compile(
             source: anyhow::anyhow!(problem),
         });
     }
+    let docs = docs::section(&bytes).map(<[u8]>::to_vec);
     let engine = runtime.engine().clone();
     let component = tokio::task::spawn_blocking(move || Component::new(&engine, bytes))
         .await
@@ -197,7 +261,7 @@ async fn compile(
         .link(&component, http)
         .map_err(|error| contract(error.into()))?;
     let exports = Exports::find(&pre).map_err(contract)?;
-    Ok((pre, exports))
+    Ok((pre, exports, docs))
 }
 
 /// Names the common ways a file is not a component, before the compiler

@@ -12,6 +12,7 @@ pub mod lock;
 mod plugin;
 pub mod registry;
 pub mod startup;
+mod typed_tools;
 mod uri_template;
 pub mod watcher;
 

@@ -32,6 +32,11 @@ pub struct LoadedPlugin {
     pub(super) templates: Vec<rmcp::model::ResourceTemplate>,
     /// The prompts it serves, as listed at load.
     pub(super) prompts: Vec<rmcp::model::Prompt>,
+    /// For a plain typed component, each tool's function, in the order of
+    /// `tools` (see `typed_tools.rs`); empty otherwise.
+    pub(super) typed: Vec<crate::typed::TypedTool>,
+    /// What loading warned about, for `moat check`.
+    pub(super) warnings: Vec<String>,
 }
 
 impl LoadedPlugin {
@@ -95,6 +100,9 @@ impl LoadedPlugin {
         arguments: String,
     ) -> Result<rmcp::model::CallToolResult, CallError> {
         let index = self.tools.iter().position(|t| t.name == tool);
+        if let Some(i) = index.filter(|_| !self.typed.is_empty()) {
+            return self.call_typed(client, i, &arguments).await;
+        }
         let op = Op::Call {
             tool: index.map_or(tool, |i| self.own_names[i].as_str()),
             arguments,

@@ -1,5 +1,7 @@
 //! Which interfaces of the contract a component exports. The host serves
-//! whichever it finds: a `plugin`-world component exports only `tools`.
+//! whichever it finds: a `plugin`-world component exports only `tools`; a
+//! component that exports none of them may still be a plain typed one
+//! (see `crate::typed`), which the loader decides.
 
 use wasmtime::component::InstancePre;
 
@@ -21,25 +23,22 @@ pub struct Exports {
 
 impl Exports {
     /// Finds the exports of `pre`'s component. An interface exported with
-    /// the wrong functions is an error naming it, and so is a component that
-    /// exports none of them.
+    /// the wrong functions is an error naming it.
     pub fn find(pre: &InstancePre<CallState>) -> anyhow::Result<Self> {
-        let exports = Self {
+        Ok(Self {
             tools: find(pre, "tools", tools::GuestIndices::new)?,
             resources: find(pre, "resources", resources::GuestIndices::new)?,
             prompts: find(pre, "prompts", prompts::GuestIndices::new)?,
             completion: find(pre, "completion", completion::GuestIndices::new)?,
-        };
-        if exports.tools.is_none()
-            && exports.resources.is_none()
-            && exports.prompts.is_none()
-            && exports.completion.is_none()
-        {
-            anyhow::bail!(
-                "it exports none of moat:plugin/tools, resources, prompts or completion (@0.1.0)"
-            );
-        }
-        Ok(exports)
+        })
+    }
+
+    /// Whether the component exports none of the contract's interfaces.
+    pub fn is_empty(&self) -> bool {
+        self.tools.is_none()
+            && self.resources.is_none()
+            && self.prompts.is_none()
+            && self.completion.is_none()
     }
 }
 

@@ -84,7 +84,7 @@ impl Instances {
     }
 
     /// The plugin's name.
-    pub(super) fn shared_name(&self) -> Arc<str> {
+    pub fn shared_name(&self) -> Arc<str> {
         self.name.clone()
     }
 

@@ -2,7 +2,7 @@
 //! deadline, the concurrency slot, and what each way of failing becomes.
 
 use tokio::time::Instant;
-use wasmtime::component::Instance;
+use wasmtime::component::{ComponentExportIndex, Instance, Val};
 use wasmtime::{Store, Trap};
 
 use std::sync::Arc;
@@ -24,6 +24,14 @@ pub enum Op<'a> {
     Describe,
     /// `tools/call`, with the plugin's own tool name.
     Call { tool: &'a str, arguments: String },
+    /// A plain typed component's function (found at load, by `crate::typed`),
+    /// called with `params`, checked against its types; it returns
+    /// `results` values (0 or 1).
+    Typed {
+        func: ComponentExportIndex,
+        params: Vec<Val>,
+        results: usize,
+    },
     /// `resources/read`.
     Read { uri: &'a str },
     /// `prompts/get`; `arguments` is a JSON object of strings.
@@ -43,6 +51,8 @@ pub enum Output {
     Described(Described),
     /// A tool's result.
     Tool(ToolResult),
+    /// What a typed function returned.
+    Values(Vec<Val>),
     /// A resource's contents.
     Read(Result<Vec<ResourceContents>, ReadError>),
     /// A filled-in prompt.
@@ -163,6 +173,19 @@ impl Instances {
                 let tools = exports.tools.as_ref().ok_or_else(|| missing("tools"))?;
                 let tools = tools.load(&mut *store, instance)?;
                 Output::Tool(tools.call_call(&mut *store, tool, &arguments).await?)
+            }
+            Op::Typed {
+                func,
+                params,
+                results,
+            } => {
+                let func = instance
+                    .get_func(&mut *store, func)
+                    .ok_or_else(|| missing("the function found at load"))?;
+                let mut out = vec![Val::Bool(false); results];
+                // wasmtime 48 runs the post-return itself: nothing to call after.
+                func.call_async(&mut *store, &params, &mut out).await?;
+                Output::Values(out)
             }
             Op::Read { uri } => {
                 let resources = exports

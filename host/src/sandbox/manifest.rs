@@ -8,6 +8,9 @@
 //! [tools]
 //! prefix = "fs"                # serve `read` as `fs_read`
 //!
+//! [tools.descriptions]         # give or replace a tool's description
+//! read = "Read a file under /data"
+//!
 //! [capabilities]
 //! files = [{ host = "data", guest = "/data", access = "read-only" }]
 //! env = { API_BASE = "https://api.example.com" }
@@ -63,6 +66,14 @@ pub struct ToolsSection {
     /// Served names become `PREFIX_NAME`, e.g. `prefix = "math"` serves
     /// `add` as `math_add`. Lets two plugins with the same tool names coexist.
     pub prefix: Option<String>,
+    /// `[tools.descriptions]`: a description for each named tool (its name
+    /// before the prefix), given where the plugin has none (a plain
+    /// component built without its docs) or replacing the plugin's own. The
+    /// operator decides what a model is told a tool does. A name the
+    /// plugin does not serve is a load error, so a typo never silently
+    /// leaves the old description. Default: none.
+    #[serde(default)]
+    pub descriptions: BTreeMap<String, String>,
 }
 
 /// `[capabilities]`: the grants. Empty means pure compute.
@@ -338,6 +349,19 @@ mod tests {
         assert_eq!(limits.max_schema, Some(ByteSize::kib(2)));
         assert_eq!(limits.max_listing, Some(ByteSize::mib(1)));
         assert_eq!(limits.load_timeout, Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn reads_tool_descriptions() {
+        let manifest = Manifest::parse(
+            "[tools]\nprefix = \"m\"\n[tools.descriptions]\nmul = \"Multiply x by y\"\n",
+        )
+        .unwrap();
+        assert_eq!(manifest.tools.descriptions["mul"], "Multiply x by y");
+        let error = Manifest::parse("[tools.descriptions]\nmul = 3\n").unwrap_err();
+        assert!(error.contains("line 2"), "{error}");
+        let error = Manifest::parse("[tools]\ndescription = {}\n").unwrap_err();
+        assert!(error.contains("unknown field `description`"), "{error}");
     }
 
     #[test]
