@@ -116,6 +116,7 @@ async fn functions_become_tools_named_by_the_collision_rule_with_exact_schemas()
             "checked",
             "unit",
             "special",
+            "blob",
             "spin",
             "noisy",
         ]
@@ -345,6 +346,26 @@ async fn a_function_that_never_returns_is_stopped_at_its_timeout() {
     assert_eq!(
         echoed(&served, "mul", json!({"x": 2, "y": 3})).await,
         json!(6)
+    );
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn a_result_over_max_output_is_refused_naming_the_limit() {
+    let dir = typed_dir().write("typed.toml", b"[limits]\nmax_output = \"64 KiB\"\n");
+    let served = Served::start(&dir).await;
+    // 30 kB of bytes is 40 kB of base64, 80 kB as content and text.
+    let message = tool_error(&served, "blob", json!({"n": 30_000})).await;
+    assert!(message.contains("output limit of 65536 bytes"), "{message}");
+    // 4 MB is refused while it is lifted out of the plugin.
+    let message = tool_error(&served, "blob", json!({"n": 4_000_000})).await;
+    assert!(
+        message.contains("output limit of 65536 bytes") && message.contains("limits.max_output"),
+        "{message}"
+    );
+    assert_eq!(
+        echoed(&served, "blob", json!({"n": 3})).await,
+        json!("BwcH")
     );
     served.stop().await;
 }

@@ -18,6 +18,10 @@ use super::instances::{Fresh, Instances};
 use super::state::CallState;
 use crate::clients::{ClientLink, InputRequired, MissingCapability};
 
+/// The least hostcall fuel a typed call is given, whatever its `max_output`:
+/// room for the host imports it calls (a 64 KiB write to stderr).
+const MIN_FUEL: usize = 1 << 20;
+
 /// What to ask of the instance.
 pub enum Op<'a> {
     /// Everything the plugin serves, at load.
@@ -182,6 +186,12 @@ impl Instances {
                 let func = instance
                     .get_func(&mut *store, func)
                     .ok_or_else(|| missing("the function found at load"))?;
+                // wasmtime counts each value it lifts out of the plugin as
+                // `size_of::<Val>()` bytes of fuel; any result whose JSON fits
+                // `max_output` takes less than this, so a larger one is
+                // refused while it is lifted, before the host holds it.
+                let fuel = self.sandbox().limits().max_output;
+                store.set_hostcall_fuel(fuel.saturating_mul(size_of::<Val>()).max(MIN_FUEL));
                 let mut out = vec![Val::Bool(false); results];
                 // wasmtime 48 runs the post-return itself: nothing to call after.
                 func.call_async(&mut *store, &params, &mut out).await?;
@@ -255,7 +265,7 @@ impl Instances {
                     _ if copied_too_much(&error) && !in_guest(&error) => {
                         CallError::OutputTooLarge {
                             plugin,
-                            copied: HOSTCALL_FUEL,
+                            copied: store.hostcall_fuel().min(HOSTCALL_FUEL),
                             limit: limits.max_output,
                         }
                     }
