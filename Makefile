@@ -53,6 +53,7 @@ test-python: wasm-target $(VENV)/installed
 	MOAT_BIN=$(CURDIR)/target/debug/moat MOAT_MATH_WASM=$(CURDIR)/$(PLUGIN_DIR)/math.wasm \
 		MOAT_HOSTILE_WASM=$(CURDIR)/tests/fixtures/target/wasm32-wasip2/release/hostile.wasm \
 		MOAT_EVERYTHING_WASM=$(CURDIR)/$(PLUGIN_DIR)/everything.wasm \
+		MOAT_TYPED_WASM=$(CURDIR)/tests/fixtures/target/wasm32-wasip2/release/typed.wasm \
 		$(VENV)/bin/pytest tests/python
 
 # @modelcontextprotocol/conformance (pinned in tests/conformance/) with Node 22,

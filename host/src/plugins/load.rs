@@ -57,7 +57,12 @@ impl LoadedPlugin {
         let http = !sandbox.network().is_empty();
         let (pre, exports, docs) = compile(runtime, &path, http).await?;
         let typed = match exports.is_empty() {
-            true => Some(typed_tools::functions(&pre, &path)?),
+            true => Some(typed_tools::functions(
+                &pre,
+                &path,
+                &name,
+                sandbox.listing(),
+            )?),
             false => None,
         };
         let mut plugin = Self {

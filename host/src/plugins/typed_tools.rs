@@ -7,24 +7,41 @@ use std::path::Path;
 
 use wasmtime::component::InstancePre;
 
+use super::bounds::Over;
 use super::error::LoadError;
 use super::plugin::LoadedPlugin;
 use crate::clients::ClientLink;
 use crate::runtime::{CallError, CallState, Described};
+use crate::sandbox::limits::ListingLimits;
 use crate::typed::docs::PackageDocs;
-use crate::typed::exports::{TypedFunc, discover};
+use crate::typed::exports::{Refusal, TypedFunc, discover};
 use crate::typed::{TypedTool, call, tools};
 
-/// The plain functions of `pre`'s component: an error names those that
-/// cannot be served, and a component with none at all is refused naming
-/// both ways to be a plugin.
+/// The plain functions of `pre`'s component (the plugin `plugin`): more
+/// than its `max_tools` is refused before any type is converted, an error
+/// names those that cannot be served, and a component with none at all is
+/// refused naming both ways to be a plugin.
 pub(super) fn functions(
     pre: &InstancePre<CallState>,
     path: &Path,
+    plugin: &str,
+    listing: &ListingLimits,
 ) -> Result<Vec<TypedFunc>, LoadError> {
-    let funcs = discover(pre.component(), pre.engine()).map_err(|problem| LoadError::Typed {
-        path: path.to_owned(),
-        problem,
+    let max = listing.max_tools;
+    let funcs = discover(pre.component(), pre.engine(), max).map_err(|refusal| match refusal {
+        Refusal::TooMany(count) => LoadError::OverLimit {
+            path: path.to_owned(),
+            plugin: plugin.to_owned(),
+            over: Over {
+                what: format!("it exports {count} functions"),
+                limit: max.to_string(),
+                key: "max_tools",
+            },
+        },
+        Refusal::Functions(problem) => LoadError::Typed {
+            path: path.to_owned(),
+            problem,
+        },
     })?;
     if funcs.is_empty() {
         return Err(LoadError::NothingToServe {

@@ -19,7 +19,7 @@ use wasmtime::Engine;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{Component, ComponentExportIndex, ResourceType};
 
-use super::types::Converter;
+use super::types::{Converter, MAX_TOTAL_TYPE_NODES};
 
 /// One exported function, ready to serve.
 #[derive(Debug, Clone)]
@@ -33,12 +33,31 @@ pub struct TypedFunc {
     pub index: ComponentExportIndex,
 }
 
-/// The plain functions `component` exports, in export order; an error
-/// names every function that cannot be served and why.
-pub fn discover(component: &Component, engine: &Engine) -> Result<Vec<TypedFunc>, String> {
+/// Why a component's functions cannot be served.
+#[derive(Debug)]
+pub enum Refusal {
+    /// It exports more functions than the plugin may serve tools (its
+    /// `max_tools`), counted before any type is converted.
+    TooMany(usize),
+    /// These functions (each named, with why), joined with `; `.
+    Functions(String),
+}
+
+/// The plain functions `component` exports, in export order, at most
+/// `max` of them; an error names every function that cannot be served.
+pub fn discover(
+    component: &Component,
+    engine: &Engine,
+    max: usize,
+) -> Result<Vec<TypedFunc>, Refusal> {
     let ty = component.component_type();
+    let count = count(component, engine);
+    if count > max {
+        return Err(Refusal::TooMany(count));
+    }
     let mut found = Vec::new();
     let mut refused = Vec::new();
+    let mut nodes = 0;
     let top_resources: Vec<(String, ResourceType)> = ty
         .exports(engine)
         .filter_map(|(name, item)| match item.ty {
@@ -50,7 +69,7 @@ pub fn discover(component: &Component, engine: &Engine) -> Result<Vec<TypedFunc>
         match item.ty {
             ComponentItem::ComponentFunc(func) if !toolchain_export(name) => {
                 let index = component.get_export_index(None, name);
-                match (index, function(name, &func, &top_resources)) {
+                match (index, function(name, &func, &top_resources, &mut nodes)) {
                     (Some(index), Ok(function)) => found.push(TypedFunc {
                         interface: None,
                         function,
@@ -79,7 +98,7 @@ pub fn discover(component: &Component, engine: &Engine) -> Result<Vec<TypedFunc>
                         continue;
                     }
                     let index = component.get_export_index(Some(&instance_index), func_name);
-                    match (index, function(func_name, &func, &resources)) {
+                    match (index, function(func_name, &func, &resources, &mut nodes)) {
                         (Some(index), Ok(function)) => found.push(TypedFunc {
                             interface: Some(name.to_owned()),
                             function,
@@ -94,9 +113,29 @@ pub fn discover(component: &Component, engine: &Engine) -> Result<Vec<TypedFunc>
         }
     }
     if !refused.is_empty() {
-        return Err(refused.join("; "));
+        return Err(Refusal::Functions(refused.join("; ")));
     }
     Ok(found)
+}
+
+/// How many functions `component` exports that would be tools or refused:
+/// every function at top level and in non-`wasi:` interfaces, less the
+/// toolchains' own.
+fn count(component: &Component, engine: &Engine) -> usize {
+    let funcs = |item: &ComponentItem, name: &str| {
+        matches!(item, ComponentItem::ComponentFunc(_)) && !toolchain_export(name)
+    };
+    component
+        .component_type()
+        .exports(engine)
+        .map(|(name, item)| match &item.ty {
+            ComponentItem::ComponentInstance(instance) if !name.starts_with("wasi:") => instance
+                .exports(engine)
+                .filter(|(name, item)| funcs(&item.ty, name))
+                .count(),
+            ty => usize::from(funcs(ty, name)),
+        })
+        .sum()
 }
 
 /// Exports the toolchains add, which are not the author's functions.
@@ -110,10 +149,13 @@ pub fn toolchain_export(name: &str) -> bool {
 }
 
 /// `func`, named `name`, as a [`Function`], or why it cannot be a tool.
+/// `nodes` counts the type nodes of every function so far, against
+/// [`MAX_TOTAL_TYPE_NODES`].
 fn function(
     name: &str,
     func: &ComponentFunc,
     resources: &[(String, ResourceType)],
+    nodes: &mut usize,
 ) -> Result<Function, String> {
     if let Some(rest) = name.strip_prefix('[') {
         let kind = rest.split(']').next().unwrap_or_default();
@@ -156,6 +198,12 @@ fn function(
         .map(|ty| converter.convert(&ty))
         .transpose()
         .map_err(|refused| format!("`{name}` returns {}: {}", refused.what, refused.why))?;
+    *nodes += converter.nodes();
+    if *nodes > MAX_TOTAL_TYPE_NODES {
+        return Err(format!(
+            "`{name}`: the functions' types hold more than {MAX_TOTAL_TYPE_NODES} parts together, the host's fixed limit per component"
+        ));
+    }
     Ok(Function {
         name: name.to_owned(),
         docs: None,

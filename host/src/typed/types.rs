@@ -21,6 +21,13 @@ pub const MAX_TYPE_DEPTH: usize = 64;
 /// them; no real function's types come close. Fixed.
 pub const MAX_TYPE_NODES: usize = 10_000;
 
+/// How many type nodes all of one component's functions may hold together:
+/// twenty functions at the per-function limit, or a thousand (the default
+/// `max_tools`) of 200 each. Without it, a component exporting a thousand
+/// functions that all use one type of 10,000 parts (defined once, so the
+/// file stays small) would make the host build ten million nodes. Fixed.
+pub const MAX_TOTAL_TYPE_NODES: usize = 200_000;
+
 /// A type that cannot cross as JSON, for the load error: `what` it is
 /// ("a resource `file`") and `why` it is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +62,11 @@ impl<'a> Converter<'a> {
             nodes: 0,
             resources,
         }
+    }
+
+    /// How many type nodes it has converted.
+    pub fn nodes(&self) -> usize {
+        self.nodes
     }
 
     fn resource(&self, ty: &ResourceType) -> Refused {
