@@ -382,6 +382,14 @@ fn a_function_taking_a_resource_is_refused_at_load_naming_it() {
         "{stderr}"
     );
     assert!(stderr.contains("`[constructor]file`"), "{stderr}");
+    assert!(
+        stderr.contains("`deep` takes types nested more than 64 levels deep (parameter `l`)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`wide` takes types of more than 10000 parts (parameter `t`)"),
+        "{stderr}"
+    );
 }
 
 #[test]
