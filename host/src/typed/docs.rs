@@ -2,8 +2,9 @@
 //! `package-docs` custom section carries them.
 //!
 //! The section is wit-parser's [`PackageMetadata`] encoding (a version byte,
-//! then JSON) of the author's WIT package: what `moat embed-docs` writes
-//! (toolchains drop it today). It is checked with wit-parser's own decoder,
+//! then JSON): `moat embed-docs`' section of the author's whole WIT package
+//! where there is one, else the standard `package-docs` (whose top-level
+//! functions' docs are read the same way). Toolchains drop both today. It is checked with wit-parser's own decoder,
 //! then read through the small view below, since wit-parser keeps its
 //! fields private. Docs are matched to the exports by name: a top-level
 //! function in the package's world, an exported interface `ns:pkg/name@v` by
@@ -16,6 +17,8 @@ use std::collections::BTreeMap;
 use moat_wit_json::Type;
 use serde::Deserialize;
 use wit_parser::PackageMetadata;
+
+use super::embed::MOAT_SECTION;
 
 /// The largest `package-docs` section read, in bytes. Docs of a few hundred
 /// functions take tens of KiB; a larger section is ignored (with a warning)
@@ -79,24 +82,27 @@ struct TypeDocs {
     items: BTreeMap<String, String>,
 }
 
-/// The data of the component-level `package-docs` section of `bytes`, if
-/// there is one (sections inside nested modules are not the component's).
+/// The data of the component-level docs section of `bytes`, if there is
+/// one: `moat embed-docs`' whole-package section, else the standard
+/// `package-docs` (sections inside nested modules are not the component's).
 pub fn section(bytes: &[u8]) -> Option<&[u8]> {
     let mut depth = 0usize;
+    let mut standard = None;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
-        match payload.ok()? {
+        let Ok(payload) = payload else { break };
+        match payload {
             wasmparser::Payload::ModuleSection { .. }
             | wasmparser::Payload::ComponentSection { .. } => depth += 1,
             wasmparser::Payload::End(_) if depth > 0 => depth -= 1,
-            wasmparser::Payload::CustomSection(custom)
-                if depth == 0 && custom.name() == PackageMetadata::SECTION_NAME =>
-            {
-                return Some(custom.data());
-            }
+            wasmparser::Payload::CustomSection(custom) if depth == 0 => match custom.name() {
+                MOAT_SECTION => return Some(custom.data()),
+                name if name == PackageMetadata::SECTION_NAME => standard = Some(custom.data()),
+                _ => {}
+            },
             _ => {}
         }
     }
-    None
+    standard
 }
 
 impl PackageDocs {

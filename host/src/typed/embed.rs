@@ -1,14 +1,29 @@
-//! `moat embed-docs`: the WIT doc comments put back into a built component,
-//! as the `package-docs` custom section wit-parser writes (the toolchains
-//! drop it). The section is made by wit-parser's own encoder from the WIT
-//! sources, for the world whose exports the component has.
+//! `moat embed-docs`: the WIT doc comments put back into a built component
+//! (the toolchains drop them), encoded by wit-parser's own
+//! `PackageMetadata::encode`, in two custom sections:
+//!
+//! - `package-docs`, in the form wit-parser's decoder expects of a
+//!   component: the docs of its synthetic `root` world (top-level functions,
+//!   exported interfaces' export docs). `wasm-tools component wit` reads it.
+//!   The decoder has no place in it for the functions and types of an
+//!   interface from a named package (it injects into the `root` package
+//!   only, and refuses a section naming anything else), so:
+//! - [`MOAT_SECTION`], the docs of the author's whole WIT package (its
+//!   matching world, its interfaces, their functions, types, fields and
+//!   cases), which other tools ignore and moat reads first.
+//!
+//! Both are made for the world of the WIT sources whose exports the
+//! component has.
 
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use wasmparser::{Chunk, Encoding, Parser, Payload, Validator, WasmFeatures};
 use wit_parser::decoding::{DecodedWasm, decode};
-use wit_parser::{PackageMetadata, Resolve, WorldId, WorldItem};
+use wit_parser::{PackageMetadata, Resolve, WorldId, WorldItem, WorldKey};
+
+/// The custom section holding the author's whole package's docs.
+pub const MOAT_SECTION: &str = "moat-package-docs";
 
 /// What embedding did: the new component, the world whose docs it holds,
 /// and the component's exports that world does not describe.
@@ -27,12 +42,12 @@ pub struct Embedded {
 /// validate.
 pub fn embed(wit: &Path, component: &[u8]) -> anyhow::Result<Embedded> {
     let stripped = without_docs(component)?;
-    let DecodedWasm::Component(decoded, world) =
+    let DecodedWasm::Component(mut decoded, root) =
         decode(&stripped).context("cannot read the component's exports")?
     else {
         bail!("it is a WIT package encoded as wasm, not a component");
     };
-    let exported = export_names(&decoded, world);
+    let exported = export_names(&decoded, root);
 
     let mut resolve = Resolve::new();
     let (package, _) = resolve
@@ -71,18 +86,31 @@ pub fn embed(wit: &Path, component: &[u8]) -> anyhow::Result<Embedded> {
     let world = format!("{}/{name}", resolve.packages[package].name);
     // Only the matching world's docs: the host reads top-level functions
     // from the world the section holds.
-    resolve.packages[package].worlds.retain(|n, _| *n == name);
-    let section = PackageMetadata::extract(&resolve, package).encode()?;
+    let full = {
+        let mut pruned = resolve.clone();
+        pruned.packages[package].worlds.retain(|n, _| *n == name);
+        PackageMetadata::extract(&pruned, package).encode()?
+    };
+    copy_world_docs(&resolve, id, &mut decoded, root);
+    let root_package = decoded.worlds[root]
+        .package
+        .context("the decoded world has no package")?;
+    let standard = PackageMetadata::extract(&decoded, root_package).encode()?;
 
     let mut bytes = stripped;
-    bytes.push(0); // a custom section
-    wasm_encoder::Encode::encode(
-        &wasm_encoder::CustomSection {
-            name: PackageMetadata::SECTION_NAME.into(),
-            data: section.into(),
-        },
-        &mut bytes,
-    );
+    for (name, data) in [
+        (PackageMetadata::SECTION_NAME, standard),
+        (MOAT_SECTION, full),
+    ] {
+        bytes.push(0); // a custom section
+        wasm_encoder::Encode::encode(
+            &wasm_encoder::CustomSection {
+                name: name.into(),
+                data: data.into(),
+            },
+            &mut bytes,
+        );
+    }
     Validator::new_with_features(WasmFeatures::all())
         .validate_all(&bytes)
         .context("the component does not validate with the docs embedded")?;
@@ -91,6 +119,39 @@ pub fn embed(wit: &Path, component: &[u8]) -> anyhow::Result<Embedded> {
         world,
         undescribed,
     })
+}
+
+/// Gives each export of the decoded component's `root` world the docs of
+/// the same export of the source world `from`.
+fn copy_world_docs(source: &Resolve, from: WorldId, decoded: &mut Resolve, root: WorldId) {
+    let docs: Vec<(String, wit_parser::Docs)> = source.worlds[from]
+        .exports
+        .iter()
+        .filter_map(|(key, item)| {
+            let docs = match item {
+                WorldItem::Function(f) => f.docs.clone(),
+                WorldItem::Interface { docs, .. } => docs.clone(),
+                WorldItem::Type { .. } => return None,
+            };
+            Some((source.name_world_key(key), docs))
+        })
+        .collect();
+    decoded.worlds[root].docs = source.worlds[from].docs.clone();
+    let keys: Vec<(WorldKey, String)> = decoded.worlds[root]
+        .exports
+        .keys()
+        .map(|key| (key.clone(), decoded.name_world_key(key)))
+        .collect();
+    for (key, name) in keys {
+        let Some((_, found)) = docs.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        match decoded.worlds[root].exports.get_mut(&key) {
+            Some(WorldItem::Function(f)) => f.docs = found.clone(),
+            Some(WorldItem::Interface { docs, .. }) => *docs = found.clone(),
+            _ => {}
+        }
+    }
 }
 
 /// The names of `world`'s exports: functions by name, interfaces as
@@ -104,8 +165,8 @@ fn export_names(resolve: &Resolve, world: WorldId) -> Vec<String> {
         .collect()
 }
 
-/// `component` without its component-level `package-docs` sections, every
-/// other byte as it was.
+/// `component` without its component-level docs sections (`package-docs`
+/// and [`MOAT_SECTION`]), every other byte as it was.
 pub fn without_docs(component: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(component.len());
     let mut parser = Parser::new(0);
@@ -127,7 +188,9 @@ pub fn without_docs(component: &[u8]) -> anyhow::Result<Vec<u8>> {
             Payload::Version { encoding, .. } if *encoding != Encoding::Component => {
                 bail!("a core WebAssembly module, not a component")
             }
-            Payload::CustomSection(custom) => custom.name() != PackageMetadata::SECTION_NAME,
+            Payload::CustomSection(custom) => {
+                ![PackageMetadata::SECTION_NAME, MOAT_SECTION].contains(&custom.name())
+            }
             _ => true,
         };
         if keep {
@@ -137,5 +200,32 @@ pub fn without_docs(component: &[u8]) -> anyhow::Result<Vec<u8>> {
         if matches!(payload, Payload::End(_)) {
             return Ok(out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wit_parser_still_reads_the_component_with_its_docs() {
+        let bytes = std::fs::read(moat_test_artifacts::TYPED).unwrap();
+        let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/typed/wit");
+        let embedded = embed(&wit, &bytes).unwrap();
+        let Ok(DecodedWasm::Component(resolve, root)) = decode(&embedded.bytes) else {
+            panic!("wit-parser cannot decode the embedded component");
+        };
+        let mul = resolve.worlds[root]
+            .exports
+            .get(&WorldKey::Name("mul".into()))
+            .unwrap();
+        let WorldItem::Function(mul) = mul else {
+            panic!("mul is not a function")
+        };
+        assert_eq!(mul.docs.contents.as_deref(), Some("Multiplies x by y."));
+        // Embedding again replaces both sections.
+        let again = embed(&wit, &embedded.bytes).unwrap();
+        assert_eq!(again.bytes, embedded.bytes);
+        assert_eq!(embedded.world, "example:typed@0.1.0/typed");
     }
 }
