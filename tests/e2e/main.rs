@@ -14,4 +14,5 @@ mod sandbox;
 mod stdio_backpressure;
 mod stdio_framing;
 mod typed;
+mod typed_load;
 mod watched;
