@@ -52,6 +52,12 @@ enum Command {
         /// The lock file [default: DIR/moat.lock].
         #[arg(long, value_name = "FILE", requires = "locked")]
         lock: Option<PathBuf>,
+        /// Start serving after this long even if some plugins are still
+        /// loading (a large component compiling for the first time); each is
+        /// served when it has loaded, and clients are told. `0s` serves at
+        /// once.
+        #[arg(long, value_name = "DURATION", default_value_t = startup::DEFAULT_WAIT.into())]
+        startup_wait: humantime::Duration,
         #[command(flatten)]
         http: HttpArgs,
     },
@@ -154,16 +160,15 @@ async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> 
             watch,
             locked,
             lock,
+            startup_wait,
             http,
         } => {
-            serve(
-                plugins,
+            let serving = Serving {
                 watch,
-                locked.then_some(lock),
-                http.options(),
-                cache,
-            )
-            .await
+                lock: locked.then_some(lock),
+                startup_wait: startup_wait.into(),
+            };
+            serve(plugins, serving, http.options(), cache).await
         }
         Command::Dev {
             path,
@@ -184,12 +189,24 @@ async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> 
     }
 }
 
-/// Serves `dir` over stdio. `lock` is `None` unless `--locked`, then
-/// `Some(--lock FILE)`.
+/// How `moat serve` serves its directory.
+struct Serving {
+    /// `--watch`.
+    watch: bool,
+    /// `None` unless `--locked`, then `Some(--lock FILE)`.
+    lock: Option<Option<PathBuf>>,
+    /// `--startup-wait`.
+    startup_wait: std::time::Duration,
+}
+
+/// Serves `dir` over stdio, or over HTTP with `http`.
 async fn serve(
     dir: PathBuf,
-    watch: bool,
-    lock: Option<Option<PathBuf>>,
+    Serving {
+        watch,
+        lock,
+        startup_wait,
+    }: Serving,
     http: Option<HttpOptions>,
     cache: CompileCache,
 ) -> anyhow::Result<ExitCode> {
@@ -210,10 +227,17 @@ async fn serve(
     };
     let runtime = Runtime::with_cache(cache)?;
     let loader = Loader::new(runtime.clone(), lock);
-    let registry = startup::load(&dir, &loader).await?;
+    let (registry, late) = startup::load_within(&dir, &loader, startup_wait).await?;
     let tools = registry.current().tools().len();
     let plugins = registry.current().plugins().len();
-    let server = MoatServer::new(registry.clone(), watch);
+    let server = MoatServer::new(registry.clone(), watch || late.is_some());
+    let _late = late.map(|late| {
+        let server = server.clone();
+        late.serve_as_loaded(move || {
+            let server = server.clone();
+            async move { server.tools_changed().await }
+        })
+    });
     let _watch = if watch {
         tracing::info!("watching {} for changes", dir.display());
         let server = server.clone();
