@@ -11,6 +11,7 @@ mod raw_stdio;
 mod reload;
 mod rust_client;
 mod sandbox;
+mod startup;
 mod stdio_backpressure;
 mod stdio_framing;
 mod typed;

@@ -62,13 +62,8 @@ fn concurrency() -> usize {
 }
 
 impl Loader {
-    /// Loads every plugin in `paths`, [`concurrency`] at a time; returns each
-    /// path with its outcome, sorted by path. A load that panics is logged
-    /// and left out.
-    pub async fn load_all(
-        &self,
-        paths: Vec<PathBuf>,
-    ) -> Vec<(PathBuf, Result<LoadedPlugin, LoadError>)> {
+    /// Starts loading every plugin in `paths`, [`concurrency`] at a time.
+    pub fn start(&self, paths: Vec<PathBuf>) -> Loads {
         let permits = Arc::new(Semaphore::new(concurrency()));
         let mut loads = JoinSet::new();
         for path in paths {
@@ -80,14 +75,49 @@ impl Loader {
                 (path, loaded)
             });
         }
+        Loads(loads)
+    }
+
+    /// Loads every plugin in `paths`, [`concurrency`] at a time; returns each
+    /// path with its outcome, sorted by path. A load that panics is logged
+    /// and left out.
+    pub async fn load_all(
+        &self,
+        paths: Vec<PathBuf>,
+    ) -> Vec<(PathBuf, Result<LoadedPlugin, LoadError>)> {
+        let mut loads = self.start(paths);
         let mut done = Vec::new();
-        while let Some(joined) = loads.join_next().await {
-            match joined {
-                Ok(outcome) => done.push(outcome),
-                Err(error) => tracing::error!("loading a plugin failed: {error}"),
-            }
+        while let Some(outcome) = loads.next().await {
+            done.push(outcome);
         }
         done.sort_by(|a, b| a.0.cmp(&b.0));
         done
+    }
+}
+
+/// Plugins loading (see [`Loader::start`]), handed over as each finishes.
+pub struct Loads(JoinSet<(PathBuf, Result<LoadedPlugin, LoadError>)>);
+
+impl Loads {
+    /// The next load to finish, with its path; `None` once all have. A load
+    /// that panics is logged and skipped. Cancel-safe: a load is never lost
+    /// by dropping this future.
+    pub async fn next(&mut self) -> Option<(PathBuf, Result<LoadedPlugin, LoadError>)> {
+        loop {
+            match self.0.join_next().await? {
+                Ok(outcome) => return Some(outcome),
+                Err(error) => tracing::error!("loading a plugin failed: {error}"),
+            }
+        }
+    }
+
+    /// How many loads have not finished.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether every load has finished.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }

@@ -1,13 +1,32 @@
 //! Loading a plugin directory and telling the operator what came of it.
+//!
+//! To serve, the host waits for the plugins only so long (`--startup-wait`):
+//! a large component compiling for the first time (a Python one takes
+//! 8–17 s) must not keep the client from its `initialize` answer, nor the
+//! other plugins from being served. Plugins still loading then are served
+//! as each finishes, and clients are told the lists changed.
 
+use std::future::Future;
 use std::path::Path;
+use std::time::Duration;
 
-use super::loader::Loader;
-use super::registry::{LiveRegistry, Registry};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
-/// Loads every plugin in `dir`. Each plugin that fails to load (or that the
-/// lock refuses), and each tool refused for a name collision, is logged to
-/// stderr and skipped; the rest are served.
+use super::LoadedPlugin;
+use super::loader::{Loader, Loads};
+use super::registry::{LiveRegistry, Registry, wasm_files};
+
+/// How long `moat serve` waits for its plugins before serving those that
+/// have loaded [default of `--startup-wait`]. Below the 10 s that MCP
+/// clients commonly allow for `initialize` (the MCP Inspector's default
+/// request timeout), above what compiling the sample plugins takes even on
+/// a loaded 2-core machine.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
+
+/// Loads every plugin in `dir`, waiting for all of them. Each plugin that
+/// fails to load (or that the lock refuses), and each tool refused for a
+/// name collision, is logged to stderr and skipped; the rest are served.
 pub async fn load(dir: &Path, loader: &Loader) -> anyhow::Result<LiveRegistry> {
     let (registry, errors, collisions) = Registry::load_dir(loader, dir).await?;
     for error in &errors {
@@ -16,26 +35,118 @@ pub async fn load(dir: &Path, loader: &Loader) -> anyhow::Result<LiveRegistry> {
     for collision in &collisions {
         tracing::error!("{collision}");
     }
-    for plugin in registry.plugins() {
-        let tools: Vec<&str> = registry.served_by(plugin).collect();
-        let mut served = tools.join(", ");
-        let extra = [
-            ("resource", plugin.resources().len()),
-            ("resource template", plugin.templates().len()),
-            ("prompt", plugin.prompts().len()),
-        ];
-        for (kind, count) in extra.into_iter().filter(|(_, count)| *count > 0) {
-            let plural = if count == 1 { "" } else { "s" };
-            served.push_str(&format!("; {count} {kind}{plural}"));
+    report(&registry, dir, 0);
+    Ok(LiveRegistry::new(registry))
+}
+
+/// Like [`load`], waiting at most `wait`: the plugins loaded by then are
+/// served, and the rest are returned as [`Late`], to be served as they load.
+pub async fn load_within(
+    dir: &Path,
+    loader: &Loader,
+    wait: Duration,
+) -> anyhow::Result<(LiveRegistry, Option<Late>)> {
+    let mut loads = loader.start(wasm_files(dir)?);
+    let deadline = Instant::now().checked_add(wait);
+    let mut loaded = Vec::new();
+    loop {
+        let next = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, loads.next()).await,
+            None => Ok(loads.next().await),
+        };
+        match next {
+            Ok(Some((_, Ok(plugin)))) => loaded.push(plugin.into()),
+            Ok(Some((_, Err(error)))) => tracing::error!("skipped {error}"),
+            Ok(None) | Err(_) => break,
         }
-        tracing::info!(
-            "plugin `{}` ({}): {served}",
-            plugin.name(),
-            plugin.path().display(),
-        );
     }
-    if registry.plugins().is_empty() {
+    let (registry, collisions) = Registry::from_plugins(loaded);
+    for collision in &collisions {
+        tracing::error!("{collision}");
+    }
+    report(&registry, dir, loads.len());
+    let live = LiveRegistry::new(registry);
+    let late = (!loads.is_empty()).then(|| {
+        tracing::info!(
+            "{} plugin(s) still loading after {wait:?} (--startup-wait): each is served when it has loaded",
+            loads.len()
+        );
+        Late {
+            loads,
+            live: live.clone(),
+        }
+    });
+    Ok((live, late))
+}
+
+/// Plugins that had not loaded when serving began.
+pub struct Late {
+    loads: Loads,
+    live: LiveRegistry,
+}
+
+impl Late {
+    /// Serves each plugin as it finishes loading, calling `lists_changed`
+    /// (which tells the clients) when the served lists change.
+    pub fn serve_as_loaded<F, Told>(mut self, lists_changed: F) -> JoinHandle<()>
+    where
+        F: Fn() -> Told + Send + 'static,
+        Told: Future<Output = ()> + Send,
+    {
+        tokio::spawn(async move {
+            while let Some((_, outcome)) = self.loads.next().await {
+                let plugin = match outcome {
+                    Ok(plugin) => plugin,
+                    Err(error) => {
+                        tracing::error!("skipped {error}");
+                        continue;
+                    }
+                };
+                let path = plugin.path().to_owned();
+                let (next, collisions) = self.live.current().with(plugin);
+                for collision in &collisions {
+                    tracing::error!("{collision}");
+                }
+                let changed = self.live.replace(next);
+                let current = self.live.current();
+                if let Some(plugin) = current.plugins().iter().find(|p| p.path() == path) {
+                    report_one(&current, plugin);
+                }
+                if changed {
+                    lists_changed().await;
+                }
+            }
+        })
+    }
+}
+
+/// Logs what each plugin of `registry` (loaded from `dir`) serves, and a
+/// warning if none loaded and none is `loading`.
+fn report(registry: &Registry, dir: &Path, loading: usize) {
+    for plugin in registry.plugins() {
+        report_one(registry, plugin);
+    }
+    if registry.plugins().is_empty() && loading == 0 {
         tracing::warn!("no plugins loaded from {}", dir.display());
     }
-    Ok(LiveRegistry::new(registry))
+}
+
+/// Logs what `plugin` serves in `registry`.
+fn report_one(registry: &Registry, plugin: &LoadedPlugin) {
+    let tools: Vec<&str> = registry.served_by(plugin).collect();
+    let mut served = tools.join(", ");
+    let extra = [
+        ("resource", plugin.resources().len()),
+        ("resource template", plugin.templates().len()),
+        ("prompt", plugin.prompts().len()),
+    ];
+    for (kind, count) in extra.into_iter().filter(|(_, count)| *count > 0) {
+        let plural = if count == 1 { "" } else { "s" };
+        served.push_str(&format!("; {count} {kind}{plural}"));
+    }
+    tracing::info!(
+        "plugin `{}` ({}): {served}",
+        plugin.name(),
+        plugin.path().display(),
+    );
 }
