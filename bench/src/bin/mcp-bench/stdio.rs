@@ -41,10 +41,11 @@ pub async fn probe(
 ) -> anyhow::Result<(Vec<Server>, Vec<Skipped>)> {
     let (mut kept, mut skipped) = (Vec::new(), Vec::new());
     for &server in servers {
-        eprintln!(
-            "  {:>13}: first launch (fills its compile cache)",
-            server.name()
-        );
+        let what = match server.is_moat() {
+            true => "unmeasured, fills its compile cache",
+            false => "unmeasured",
+        };
+        eprintln!("  {:>13}: first launch, {what}", server.name());
         match launch(setup, server).await {
             Ok(_) => kept.push(server),
             Err(error) if server.is_plain() => {
