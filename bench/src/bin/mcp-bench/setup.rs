@@ -10,10 +10,6 @@ use anyhow::{Context as _, bail};
 use crate::Cli;
 use crate::servers::{Server, Setup};
 
-/// The hint for a missing Python or JavaScript fixture.
-const LANG_FIXTURES: &str = "build it with `make lang-fixtures` (it writes target/lang-fixtures/), \
-     or pass its path";
-
 /// Finds what `cli`'s servers need, and writes each moat server's plugin
 /// directory under `temp`.
 pub fn setup(cli: &Cli, temp: &Path) -> anyhow::Result<Setup> {
@@ -52,28 +48,46 @@ pub fn setup(cli: &Cli, temp: &Path) -> anyhow::Result<Setup> {
     }
     let lang =
         |path: &Option<PathBuf>, file: &str| at(path, &format!("target/lang-fixtures/{file}"));
-    let wasm: HashMap<Server, PathBuf> = [
-        (Server::Moat, math.clone()),
-        (Server::Baseline, math.clone()),
-        (Server::MoatPy, lang(&cli.py_plugin, "py-server.wasm")),
-        (Server::MoatJs, lang(&cli.js_plugin, "js-server.wasm")),
+    // Each moat server's plugin, and the option that names another.
+    let wasm = [
+        (Server::Moat, math.clone(), "--math-wasm"),
+        (Server::Baseline, math.clone(), "--math-wasm"),
+        (
+            Server::MoatPy,
+            lang(&cli.py_plugin, "py-server.wasm"),
+            "--py-plugin",
+        ),
+        (
+            Server::MoatJs,
+            lang(&cli.js_plugin, "js-server.wasm"),
+            "--js-plugin",
+        ),
         (
             Server::MoatPyPlain,
             lang(&cli.py_plain_plugin, "py-calc.wasm"),
+            "--py-plain-plugin",
         ),
         (
             Server::MoatJsPlain,
             lang(&cli.js_plain_plugin, "js-calc.wasm"),
+            "--js-plain-plugin",
         ),
-    ]
-    .into();
+    ];
     let mut plugins = HashMap::new();
-    for (&server, component) in wasm.iter().filter(|(server, _)| match server {
+    for (server, component, option) in wasm.iter().filter(|(server, ..)| match server {
         Server::Baseline => cli.baseline.is_some(),
         _ => cli.servers.contains(server),
     }) {
+        let server = *server;
         if !server.is_math_moat() {
-            require(component, LANG_FIXTURES)?;
+            require(
+                component,
+                &format!(
+                    "build it with `make lang-fixtures` (it writes target/lang-fixtures/), \
+                     or pass {option} PATH, or leave {} out of --servers",
+                    server.name()
+                ),
+            )?;
         }
         let dir = temp.join(format!("plugins-{}", server.name()));
         std::fs::create_dir_all(&dir)?;
