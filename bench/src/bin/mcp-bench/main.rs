@@ -5,6 +5,7 @@
 //! cargo build --release -p moat -p moat-bench && (cd plugins && cargo build --release)
 //! cargo run --release -p moat-bench --bin mcp-bench            # about 4.5 minutes
 //! cargo run --release -p moat-bench --bin mcp-bench -- --quick # a smoke check, under a minute
+//! cargo run --release -p moat-bench --bin mcp-bench -- --servers moat,moat-py,moat-js,python
 //! ```
 //!
 //! Three servers serve the same four math tools (`add`, `sub`, `mul`, `div`):
@@ -18,18 +19,38 @@
 //!   `MCPServer`, run by `target/venv/bin/python` (`make test-python`
 //!   creates it; `--python` picks another interpreter).
 //!
+//! Opt-in by name in `--servers`, the same `moat` binary serving a Python or
+//! JavaScript tool instead of the Rust math plugin, each with a plugin
+//! directory and compile cache of its own (`make lang-fixtures` builds the
+//! fixtures into `target/lang-fixtures/`):
+//!
+//! - **moat-py**, **moat-js**: the whole-server (`moat:plugin`) fixtures
+//!   `py-server.wasm` (componentize-py) and `js-server.wasm` (jco, QuickJS),
+//!   tools `mul`, `div`, `fail`, `chatty` (`--py-plugin`, `--js-plugin`);
+//! - **moat-py-plain**, **moat-js-plain**: the plain typed fixtures
+//!   `py-calc.wasm` and `js-calc.wasm` (`mul: func(x: f64, y: f64) -> f64`;
+//!   `--py-plain-plugin`, `--js-plain-plugin`). A moat binary that does not
+//!   serve plain components lists none of their tools: the first launch
+//!   finds that, and the run leaves them out with a line saying why.
+//!
+//! Their `mul` answers `{"result": 425}` as structured content, as the
+//! others' does, so every `tools/call` workload measures them alike.
+//!
 //! Each is started as its own process and measured, in one run, with:
 //!
 //! 1. **start-up**: launch over stdio until the rmcp client has finished the
-//!    handshake and a `tools/list`;
+//!    handshake and a `tools/list` (after one unmeasured launch that fills
+//!    moat's compile cache, [`stdio::probe`]);
 //! 2. **stdio `tools/call`**: sequential `mul` round trips on one stdio
-//!    connection, with the rmcp client (median, p99, calls/s);
+//!    connection, with the rmcp client (median, p99, calls/s, and the
+//!    server's CPU per call from `/proc/PID/stat`, [`cpu`]);
 //! 3. **stdio `tools/list`**: the same with `tools/list`;
 //! 4. **HTTP `tools/call`**: stateless (2026-07-28) `mul` calls over
 //!    Streamable HTTP, driven by `wrk` at 1, 4, 16 and 64 connections
-//!    (requests/s, and wrk's median and p99).
+//!    (requests/s, wrk's median and p99, and the server's CPU per request).
 //!
-//! and, for the moat binaries only:
+//! and, for moat and baseline only (the plugins are copies of the math
+//! plugin; the other moat servers are skipped there, with a line saying so):
 //!
 //! 5. **start-up with 1, 20 and 100 plugins**, cold and cached
 //!    ([`plugins`]);
@@ -38,27 +59,30 @@
 //! Within each workload the servers take turns, batch by batch, and each
 //! round starts with a different server, so drift on a shared machine hits
 //! them all alike. The report, a markdown table per workload with the ratios
-//! moat ÷ baseline, moat ÷ native and moat ÷ python, goes to stdout;
-//! progress goes to stderr. `--plot FILE.svg` also draws the HTTP and stdio
-//! figures ([`plot`]).
+//! moat ÷ baseline, moat ÷ native, moat ÷ python, and moat-py, moat-js ÷
+//! python and ÷ moat, goes to stdout; progress goes to stderr. `--plot
+//! FILE.svg` also draws the HTTP and stdio figures ([`plot`]).
 
 mod copies;
+mod cpu;
+mod http;
 mod memory;
 mod plot;
 mod plugins;
 mod report;
 mod servers;
+mod setup;
 mod stats;
 mod stdio;
 mod wrk;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::Parser;
 
-use crate::servers::{Server, Setup};
+use crate::servers::Server;
 
 /// Command-line options.
 #[derive(Parser)]
@@ -67,7 +91,8 @@ struct Cli {
     /// A smoke check: every workload, briefly (under a minute).
     #[arg(long)]
     quick: bool,
-    /// The servers to measure, comma-separated.
+    /// The servers to measure, comma-separated: moat, native, python, and
+    /// (opt-in) moat-py, moat-js, moat-py-plain, moat-js-plain.
     #[arg(long, value_delimiter = ',', default_values = ["moat", "native", "python"])]
     servers: Vec<Server>,
     /// The `moat` binary [default: target/release/moat].
@@ -83,6 +108,22 @@ struct Cli {
     /// The math plugin [default: plugins/target/wasm32-wasip2/release/math.wasm].
     #[arg(long)]
     math_wasm: Option<PathBuf>,
+    /// The Python whole-server fixture, served by moat-py
+    /// [default: target/lang-fixtures/py-server.wasm].
+    #[arg(long, value_name = "PATH")]
+    py_plugin: Option<PathBuf>,
+    /// The JavaScript whole-server fixture, served by moat-js
+    /// [default: target/lang-fixtures/js-server.wasm].
+    #[arg(long, value_name = "PATH")]
+    js_plugin: Option<PathBuf>,
+    /// The plain typed Python fixture, served by moat-py-plain
+    /// [default: target/lang-fixtures/py-calc.wasm].
+    #[arg(long, value_name = "PATH")]
+    py_plain_plugin: Option<PathBuf>,
+    /// The plain typed JavaScript fixture, served by moat-js-plain
+    /// [default: target/lang-fixtures/js-calc.wasm].
+    #[arg(long, value_name = "PATH")]
+    js_plain_plugin: Option<PathBuf>,
     /// The Python with `mcp` installed [default: target/venv/bin/python].
     #[arg(long)]
     python: Option<PathBuf>,
@@ -158,12 +199,26 @@ async fn main() -> anyhow::Result<()> {
     let plan = if cli.quick { Plan::QUICK } else { Plan::FULL };
     let servers = servers(&cli)?;
     let temp = tempfile::tempdir()?;
-    let setup = setup(&cli, temp.path())?;
+    let setup = setup::setup(&cli, temp.path())?;
     let wrk = wrk::Wrk::find(&cli.wrk)?;
     let began = Instant::now();
 
+    eprintln!("first launches");
+    let (servers, skipped) = stdio::probe(&setup, &servers).await?;
     eprintln!("start-up ({} launches each)", plan.starts);
     let starts = stdio::start_up(&setup, &servers, &plan).await?;
+    let others: Vec<&str> = servers
+        .iter()
+        .filter(|server| server.is_moat() && !server.is_math_moat())
+        .map(|server| server.name())
+        .collect();
+    if !others.is_empty() {
+        eprintln!(
+            "start-up with many plugins and resident memory measure moat and baseline only \
+             (copies of the math plugin): {} skipped there",
+            others.join(", ")
+        );
+    }
     let fleet = plugins::Fleet::create(temp.path(), &std::fs::read(&setup.math)?)?;
     eprintln!(
         "start-up with {:?} plugins ({} cold, {} cached launches each)",
@@ -183,6 +238,7 @@ async fn main() -> anyhow::Result<()> {
         plan: &plan,
         quick: cli.quick,
         servers: &servers,
+        skipped: &skipped,
         starts,
         plugin_starts,
         memory,
@@ -216,70 +272,4 @@ fn servers(cli: &Cli) -> anyhow::Result<Vec<Server>> {
         bail!("--baseline is compared with moat: keep moat in --servers");
     }
     Ok(servers)
-}
-
-/// Finds what the servers need and checks that it is there, with a hint on
-/// how to build what is missing.
-fn setup(cli: &Cli, temp: &Path) -> anyhow::Result<Setup> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .context("the workspace root")?;
-    let here = std::env::current_exe()?;
-    let bin_dir = here.parent().context("the directory of mcp-bench")?;
-    let native = bin_dir.join("native-math");
-    let moat = cli
-        .moat
-        .clone()
-        .unwrap_or_else(|| root.join("target/release/moat"));
-    let math = cli
-        .math_wasm
-        .clone()
-        .unwrap_or_else(|| root.join("plugins/target/wasm32-wasip2/release/math.wasm"));
-    let python = cli
-        .python
-        .clone()
-        .unwrap_or_else(|| root.join("target/venv/bin/python"));
-    let script = root.join("bench/python/math_server.py");
-    require(&moat, "build it with `cargo build --release -p moat`")?;
-    if let Some(baseline) = &cli.baseline {
-        require(baseline, "--baseline names a moat binary")?;
-    }
-    require(&math, "build it with `cd plugins && cargo build --release`")?;
-    require(
-        &native,
-        "build it with `cargo build --release -p moat-bench`",
-    )?;
-    if cli.servers.contains(&Server::Python) {
-        require(
-            &python,
-            "create it with `make test-python`, or `python3 -m venv target/venv && \
-             target/venv/bin/pip install -r bench/python/requirements.txt`; \
-             or pass --python, or leave it out with --servers moat,native",
-        )?;
-        require(&script, "it is part of the repository")?;
-    }
-    let plugins = temp.join("plugins");
-    std::fs::create_dir_all(&plugins)?;
-    std::fs::copy(&math, plugins.join("math.wasm"))?;
-    let logs = temp.join("logs");
-    std::fs::create_dir_all(&logs)?;
-    Ok(Setup {
-        moat,
-        baseline: cli.baseline.clone(),
-        math,
-        plugins,
-        caches: temp.join("caches"),
-        native,
-        python,
-        script,
-        logs,
-    })
-}
-
-/// Fails with `hint` unless `path` exists.
-fn require(path: &Path, hint: &str) -> anyhow::Result<()> {
-    if !path.exists() {
-        bail!("{} is missing: {hint}", path.display());
-    }
-    Ok(())
 }

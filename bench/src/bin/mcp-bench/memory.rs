@@ -1,4 +1,4 @@
-//! Resident memory of the moat binaries, idle, with no plugins and with
+//! Resident memory of moat and baseline, idle, with no plugins and with
 //! [`IDLE_PLUGINS`] plugins (from the compile cache the plugin start-ups
 //! filled), read from `/proc/PID/status` (Linux).
 //!
@@ -68,7 +68,7 @@ impl Resident {
     }
 }
 
-/// The resident memory of each moat binary among `servers`, idle with 0
+/// The resident memory of moat and baseline among `servers`, idle with 0
 /// and with [`IDLE_PLUGINS`] plugins: the median of `plan.memory_launches`
 /// launches each, keyed by server and plugin count.
 pub async fn measure(
@@ -78,7 +78,11 @@ pub async fn measure(
     fleet: &Fleet,
 ) -> anyhow::Result<HashMap<(Server, usize), Resident>> {
     let mut launches: HashMap<(Server, usize), Vec<Resident>> = HashMap::new();
-    let moats: Vec<Server> = servers.iter().copied().filter(|s| s.is_moat()).collect();
+    let moats: Vec<Server> = servers
+        .iter()
+        .copied()
+        .filter(|s| s.is_math_moat())
+        .collect();
     for _ in 0..plan.memory_launches {
         for &server in &moats {
             for plugins in [0, IDLE_PLUGINS] {

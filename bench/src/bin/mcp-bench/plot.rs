@@ -28,6 +28,10 @@ fn colour(server: Server) -> RGBColor {
         Server::Baseline => RGBColor(148, 103, 189),
         Server::Native => RGBColor(44, 160, 44),
         Server::Python => RGBColor(255, 127, 14),
+        Server::MoatPy => RGBColor(214, 39, 40),
+        Server::MoatJs => RGBColor(188, 189, 34),
+        Server::MoatPyPlain => RGBColor(227, 119, 194),
+        Server::MoatJsPlain => RGBColor(23, 190, 207),
     }
 }
 
@@ -226,6 +230,7 @@ mod tests {
                 let samples = Samples {
                     latencies: vec![Duration::from_micros(150)],
                     busy: Duration::from_micros(150),
+                    cpu: None,
                 };
                 (server, samples)
             })
@@ -234,6 +239,7 @@ mod tests {
             plan: &Plan::QUICK,
             quick: true,
             servers: &servers,
+            skipped: &[],
             starts: HashMap::new(),
             plugin_starts: HashMap::new(),
             memory: HashMap::new(),

@@ -1,4 +1,4 @@
-//! Start-up with many plugins, for the moat binaries only: `moat serve` on
+//! Start-up with many plugins, for moat and baseline only: `moat serve` on
 //! directories of 1, 20 and 100 plugins, timed as the other start-ups, from
 //! spawning the process to the end of the first `tools/list` after the
 //! handshake.
@@ -28,7 +28,10 @@ use crate::Plan;
 use crate::copies::distinct;
 use crate::servers::{Server, Setup};
 use crate::stats::rotated;
-use crate::stdio::{Client, TOOLS, handshake};
+use crate::stdio::{Client, handshake};
+
+/// The tools of each copy of the math plugin.
+const TOOLS: usize = 4;
 
 /// The plugin counts started.
 pub const COUNTS: [usize; 3] = [1, 20, 100];
@@ -125,7 +128,7 @@ fn add_plugin(dir: &Path, name: &str, bytes: &[u8], prefix: &str) -> anyhow::Res
     Ok(())
 }
 
-/// Launches each moat binary among `servers` on every directory of
+/// Launches moat and baseline, where among `servers`, on every directory of
 /// [`COUNTS`], `plan.cold_starts` times cold and `plan.cached_starts` times
 /// cached, and returns the times of each configuration.
 pub async fn start_up(
@@ -137,7 +140,7 @@ pub async fn start_up(
     let mut launches = Vec::new();
     for plugins in COUNTS {
         for cache in Cache::BOTH {
-            for &server in servers.iter().filter(|server| server.is_moat()) {
+            for &server in servers.iter().filter(|server| server.is_math_moat()) {
                 launches.push(Launch {
                     plugins,
                     cache,

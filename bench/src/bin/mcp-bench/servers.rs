@@ -1,17 +1,13 @@
-//! The servers: how each is started over stdio and over HTTP, and a check
-//! that an HTTP server answers a stateless `tools/call` correctly.
+//! The servers: what each serves and how each is started over stdio (over
+//! HTTP: [`crate::http`]).
 
+use std::collections::HashMap;
 use std::fs::File;
-use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use rmcp::transport::TokioChildProcess;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 /// One of the servers compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -22,26 +18,72 @@ pub enum Server {
     /// same build before a change, say.
     #[value(skip)]
     Baseline,
+    /// `moat serve` with the Python whole-server (`moat:plugin`) fixture,
+    /// `py-server.wasm` (componentize-py).
+    MoatPy,
+    /// `moat serve` with the JavaScript whole-server (`moat:plugin`)
+    /// fixture, `js-server.wasm` (jco, QuickJS).
+    MoatJs,
+    /// `moat serve` with the plain typed Python fixture, `py-calc.wasm`
+    /// (`mul: func(x: f64, y: f64) -> f64`); skipped if the binary does not
+    /// serve plain components.
+    MoatPyPlain,
+    /// `moat serve` with the plain typed JavaScript fixture, `js-calc.wasm`;
+    /// skipped if the binary does not serve plain components.
+    MoatJsPlain,
     /// `native-math`: rmcp, no sandbox.
     Native,
     /// `math_server.py`: the Python SDK's `MCPServer`.
     Python,
 }
 
+/// The math tools: what moat with the math plugin, native and python serve.
+const MATH_TOOLS: &[&str] = &["add", "sub", "mul", "div"];
+
+/// The tools of the Python and JavaScript whole-server fixtures.
+const LANG_SERVER_TOOLS: &[&str] = &["mul", "div", "fail", "chatty"];
+
 impl Server {
-    /// The name in the report.
+    /// The name in the report (and in `--servers`).
     pub fn name(self) -> &'static str {
         match self {
             Self::Moat => "moat",
             Self::Baseline => "baseline",
+            Self::MoatPy => "moat-py",
+            Self::MoatJs => "moat-js",
+            Self::MoatPyPlain => "moat-py-plain",
+            Self::MoatJsPlain => "moat-js-plain",
             Self::Native => "native",
             Self::Python => "python",
         }
     }
 
-    /// Whether this is a `moat` binary, which serves plugins.
+    /// Whether this runs a `moat` binary, which serves a plugin directory.
     pub fn is_moat(self) -> bool {
+        !matches!(self, Self::Native | Self::Python)
+    }
+
+    /// Whether this is a moat binary serving the math plugin (moat and
+    /// baseline): the servers the workloads made of copies of the math
+    /// plugin (many plugins, idle memory) measure.
+    pub fn is_math_moat(self) -> bool {
         matches!(self, Self::Moat | Self::Baseline)
+    }
+
+    /// Whether this serves a plain typed component, which a moat binary
+    /// without support for them refuses (it is then left out of the run).
+    pub fn is_plain(self) -> bool {
+        matches!(self, Self::MoatPyPlain | Self::MoatJsPlain)
+    }
+
+    /// The tools `tools/list` must answer, in any order, where the set is
+    /// known; every server must serve `mul`.
+    pub fn tools(self) -> Option<&'static [&'static str]> {
+        match self {
+            Self::Moat | Self::Baseline | Self::Native | Self::Python => Some(MATH_TOOLS),
+            Self::MoatPy | Self::MoatJs => Some(LANG_SERVER_TOOLS),
+            Self::MoatPyPlain | Self::MoatJsPlain => None,
+        }
     }
 }
 
@@ -53,8 +95,9 @@ pub struct Setup {
     pub baseline: Option<PathBuf>,
     /// The math plugin.
     pub math: PathBuf,
-    /// A plugin directory holding only `math.wasm`.
-    pub plugins: PathBuf,
+    /// The plugin directory of each moat server measured, holding only its
+    /// plugin (`math.wasm` for moat and baseline).
+    pub plugins: HashMap<Server, PathBuf>,
     /// Where the compile caches go: one directory per moat binary.
     pub caches: PathBuf,
     /// The `native-math` binary.
@@ -73,7 +116,7 @@ impl Setup {
     /// `label`.
     pub fn stdio(&self, server: Server, label: &str) -> anyhow::Result<TokioChildProcess> {
         if server.is_moat() {
-            return self.moat_stdio(server, &self.plugins, &self.cache(server), label);
+            return self.moat_stdio(server, self.plugin_dir(server)?, &self.cache(server), label);
         }
         let mut command = self.command(server)?;
         command.arg("stdio");
@@ -114,50 +157,28 @@ impl Setup {
         Ok(transport)
     }
 
-    /// Starts `server` serving Streamable HTTP at `addr`, and waits until it
-    /// answers a `tools/call` of `mul` with 425.
-    pub async fn http(&self, server: Server, addr: SocketAddr) -> anyhow::Result<HttpServer> {
-        let mut command = self.command(server)?;
-        match server {
-            Server::Moat | Server::Baseline => command
-                .arg("serve")
-                .arg("--plugins")
-                .arg(&self.plugins)
-                .arg("--cache")
-                .arg(self.cache(server))
-                .arg("--http")
-                .arg(addr.to_string()),
-            Server::Native => command.arg("http").arg(addr.to_string()),
-            Server::Python => command.arg("http").arg(addr.port().to_string()),
-        };
-        let log = self.log_path(server, "http");
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log)?)
-            .kill_on_drop(true);
-        let child = command
-            .spawn()
-            .with_context(|| format!("cannot start {}", server.name()))?;
-        let running = HttpServer {
-            server,
-            addr,
-            child,
-            log,
-        };
-        running.ready().await?;
-        Ok(running)
+    /// The plugin directory of the moat server `server`.
+    pub fn plugin_dir(&self, server: Server) -> anyhow::Result<&Path> {
+        self.plugins
+            .get(&server)
+            .map(PathBuf::as_path)
+            .with_context(|| format!("no plugin directory for {}", server.name()))
     }
 
-    /// The compile cache of the moat binary `server` for the math plugin.
+    /// The compile cache of the moat server `server` for its plugin
+    /// directory.
     pub fn cache(&self, server: Server) -> PathBuf {
         self.caches.join(server.name())
     }
 
     /// The program (and script) of `server`, without its arguments.
-    fn command(&self, server: Server) -> anyhow::Result<Command> {
+    pub fn command(&self, server: Server) -> anyhow::Result<Command> {
         Ok(match server {
-            Server::Moat => Command::new(&self.moat),
+            Server::Moat
+            | Server::MoatPy
+            | Server::MoatJs
+            | Server::MoatPyPlain
+            | Server::MoatJsPlain => Command::new(&self.moat),
             Server::Baseline => {
                 Command::new(self.baseline.as_ref().context("no --baseline binary")?)
             }
@@ -176,7 +197,7 @@ impl Setup {
     }
 
     /// Where `server`'s stderr goes when started for `label`.
-    fn log_path(&self, server: Server, label: &str) -> PathBuf {
+    pub fn log_path(&self, server: Server, label: &str) -> PathBuf {
         self.logs.join(format!("{}-{label}.log", server.name()))
     }
 
@@ -187,126 +208,22 @@ impl Setup {
     }
 }
 
-/// A server process serving HTTP; killed when dropped.
-pub struct HttpServer {
-    /// Which server.
-    pub server: Server,
-    /// Where it listens.
-    pub addr: SocketAddr,
-    child: Child,
-    log: PathBuf,
-}
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum as _;
 
-/// `getconf CLK_TCK` on Linux, everywhere but on exotic kernels.
-const CLOCK_TICKS_PER_SECOND: u64 = 100;
+    use super::*;
 
-/// How long a server may take to start answering.
-const START_PATIENCE: Duration = Duration::from_secs(60);
-
-impl HttpServer {
-    /// The URL of the MCP endpoint.
-    pub fn url(&self) -> String {
-        format!("http://{}/mcp", self.addr)
-    }
-
-    /// Waits until the server answers [`CALL_BODY`] with 425, or fails with
-    /// its log.
-    async fn ready(&self) -> anyhow::Result<()> {
-        let started = Instant::now();
-        loop {
-            match post(self.addr, CALL_BODY).await {
-                Ok((200, body)) if body.contains("425") && !body.contains(r#""isError":true"#) => {
-                    return Ok(());
-                }
-                Ok((status, body)) => bail!(
-                    "{} answered the check call with {status}: {body}",
-                    self.server.name()
-                ),
-                Err(_) if started.elapsed() < START_PATIENCE => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(error) => {
-                    let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-                    bail!(
-                        "{} did not answer over HTTP within {START_PATIENCE:?} ({error}); its log:\n{log}",
-                        self.server.name()
-                    );
-                }
-            }
+    #[test]
+    fn names_are_the_values_of_servers() {
+        for server in Server::value_variants() {
+            let value = server.to_possible_value().unwrap();
+            assert_eq!(value.get_name(), server.name());
         }
+        assert_eq!(
+            Server::from_str("moat-js-plain", false),
+            Ok(Server::MoatJsPlain)
+        );
+        assert!(Server::from_str("baseline", false).is_err());
     }
-
-    /// The CPU time the server process has used so far, user and system,
-    /// all threads, from `/proc/PID/stat` (Linux; `None` elsewhere). Its
-    /// resolution is a clock tick, 10 ms.
-    pub fn cpu_time(&self) -> Option<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()?)).ok()?;
-        // After the command name in parentheses: state, ppid, ... with
-        // utime and stime the 12th and 13th fields.
-        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-        let ticks: u64 =
-            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        Some(Duration::from_millis(ticks * 1000 / CLOCK_TICKS_PER_SECOND))
-    }
-
-    /// Stops the server.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
-        self.child.kill().await?;
-        Ok(())
-    }
-}
-
-/// A free port on loopback, as the kernel picks one.
-pub fn free_port() -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?)
-}
-
-/// The body of a stateless (2026-07-28) `tools/call` of `mul` with x = 25,
-/// y = 17: the protocol version and client capabilities travel in `_meta`.
-pub const CALL_BODY: &str = concat!(
-    r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"mul","#,
-    r#""arguments":{"x":25,"y":17},"_meta":{"#,
-    r#""io.modelcontextprotocol/protocolVersion":"2026-07-28","#,
-    r#""io.modelcontextprotocol/clientCapabilities":{}}}}"#,
-);
-
-/// The headers of a stateless `tools/call` of `mul`, besides `Host` and
-/// `Content-Length`.
-pub const CALL_HEADERS: [(&str, &str); 5] = [
-    ("Content-Type", "application/json"),
-    ("Accept", "application/json, text/event-stream"),
-    ("MCP-Protocol-Version", "2026-07-28"),
-    ("Mcp-Method", "tools/call"),
-    ("Mcp-Name", "mul"),
-];
-
-/// POSTs `body` to `/mcp` at `addr` on a connection of its own and returns
-/// the status and the raw body (SSE or JSON, chunked or not). Just enough
-/// HTTP/1.1 for the check; the measurements use wrk.
-async fn post(addr: SocketAddr, body: &str) -> anyhow::Result<(u16, String)> {
-    let mut stream = TcpStream::connect(addr).await?;
-    let mut request = format!("POST /mcp HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in CALL_HEADERS {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        stream.read_to_string(&mut response),
-    )
-    .await
-    .context("no answer within 10 s")??;
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .with_context(|| format!("not an HTTP response: {response:?}"))?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default();
-    Ok((status, body))
 }

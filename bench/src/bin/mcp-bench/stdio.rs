@@ -15,28 +15,65 @@ use rmcp::{RoleClient, ServiceExt as _};
 use serde_json::json;
 
 use crate::Plan;
+use crate::cpu::cpu_time;
 use crate::servers::{Server, Setup};
 use crate::stats::{Samples, rotated};
 
 /// A connected rmcp client, with the server it started.
 pub type Client = RunningService<RoleClient, ()>;
 
-/// Tools every server serves, and the math plugin serves.
-pub const TOOLS: usize = 4;
+/// A server left out of the run, and why.
+pub struct Skipped {
+    /// The server.
+    pub server: Server,
+    /// Why, from its answer or its stderr.
+    pub reason: String,
+}
+
+/// Launches each server once, unmeasured, and checks that it lists its
+/// tools; this fills moat's compile caches and the page cache, so that the
+/// start-ups measured after it are warm. A plain-component server whose
+/// moat binary does not serve its component is left out (and returned with
+/// the reason); any other failure is an error.
+pub async fn probe(
+    setup: &Setup,
+    servers: &[Server],
+) -> anyhow::Result<(Vec<Server>, Vec<Skipped>)> {
+    let (mut kept, mut skipped) = (Vec::new(), Vec::new());
+    for &server in servers {
+        let what = match server.is_moat() {
+            true => "unmeasured, fills its compile cache",
+            false => "unmeasured",
+        };
+        eprintln!("  {:>13}: first launch, {what}", server.name());
+        match launch(setup, server).await {
+            Ok(_) => kept.push(server),
+            Err(error) if server.is_plain() => {
+                let log = setup.log_text(server, "start");
+                // moat's line "... ERROR ...: skipped PATH: why", from "skipped".
+                let refusal = log
+                    .lines()
+                    .find_map(|line| Some(&line[line.find("skipped ")?..]));
+                let reason =
+                    refusal.map_or_else(|| format!("{error:#}"), |line| format!("moat {line}"));
+                eprintln!("  {:>13}: left out: {reason}", server.name());
+                skipped.push(Skipped { server, reason });
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok((kept, skipped))
+}
 
 /// Launches each server `plan.starts` times and times each launch from
 /// spawning the process to the end of the first `tools/list`, after the
-/// handshake. One unmeasured launch of each first fills moat's compile
-/// cache and the page cache, so what is measured is a warm start.
+/// handshake. Run after [`probe`], so what is measured is a warm start.
 pub async fn start_up(
     setup: &Setup,
     servers: &[Server],
     plan: &Plan,
 ) -> anyhow::Result<HashMap<Server, Vec<Duration>>> {
     let mut times: HashMap<Server, Vec<Duration>> = HashMap::new();
-    for &server in servers {
-        launch(setup, server).await?;
-    }
     for round in 0..plan.starts {
         for server in rotated(servers, round) {
             times
@@ -52,16 +89,23 @@ pub async fn start_up(
 /// listed tools.
 async fn launch(setup: &Setup, server: Server) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let client = connect(setup, server, "start").await?;
-    list_tools(client.peer()).await?;
+    let (client, _) = connect(setup, server, "start").await?;
+    list_tools(client.peer(), server).await?;
     let elapsed = started.elapsed();
     client.cancel().await?;
     Ok(elapsed)
 }
 
-/// Connects an rmcp client to `server` over stdio, started for `label`.
-async fn connect(setup: &Setup, server: Server, label: &str) -> anyhow::Result<Client> {
-    handshake(setup, server, label, setup.stdio(server, label)?).await
+/// Connects an rmcp client to `server` over stdio, started for `label`,
+/// and returns it with the server's process id.
+async fn connect(
+    setup: &Setup,
+    server: Server,
+    label: &str,
+) -> anyhow::Result<(Client, Option<u32>)> {
+    let transport = setup.stdio(server, label)?;
+    let pid = transport.id();
+    Ok((handshake(setup, server, label, transport).await?, pid))
 }
 
 /// Connects an rmcp client over `transport`, to `server` started for
@@ -85,7 +129,8 @@ pub async fn handshake(
 /// Sequential `tools/call` and `tools/list` round trips, one connection per
 /// server, all open at once. After `plan.warmup` calls each, every round
 /// runs a batch of `plan.calls` calls on each server in turn, then a batch
-/// of `plan.lists` lists; each round starts with another server.
+/// of `plan.lists` lists; each round starts with another server. The
+/// server's CPU time is read before and after each batch.
 pub async fn round_trips(
     setup: &Setup,
     servers: &[Server],
@@ -93,47 +138,55 @@ pub async fn round_trips(
 ) -> anyhow::Result<(HashMap<Server, Samples>, HashMap<Server, Samples>)> {
     let mut clients = HashMap::new();
     for &server in servers {
-        let client = connect(setup, server, "stdio").await?;
+        let (client, pid) = connect(setup, server, "stdio").await?;
         let peer = client.peer().clone();
         for _ in 0..plan.warmup {
             call_mul(&peer).await?;
         }
         for _ in 0..plan.warmup / 10 {
-            list_tools(&peer).await?;
+            list_tools(&peer, server).await?;
         }
-        clients.insert(server, client);
+        clients.insert(server, (client, pid));
     }
     let mut calls: HashMap<Server, Samples> = HashMap::new();
     let mut lists: HashMap<Server, Samples> = HashMap::new();
     for round in 0..plan.rounds {
         for server in rotated(servers, round) {
-            let peer = clients[&server].peer();
+            let (client, pid) = &clients[&server];
             let samples = calls.entry(server).or_default();
-            batch(samples, plan.calls, || call_mul(peer))
+            batch(samples, plan.calls, *pid, || call_mul(client.peer()))
                 .await
                 .with_context(|| format!("tools/call on {}", server.name()))?;
         }
         for server in rotated(servers, round) {
-            let peer = clients[&server].peer();
+            let (client, pid) = &clients[&server];
             let samples = lists.entry(server).or_default();
-            batch(samples, plan.lists, || list_tools(peer))
-                .await
-                .with_context(|| format!("tools/list on {}", server.name()))?;
+            batch(samples, plan.lists, *pid, || {
+                list_tools(client.peer(), server)
+            })
+            .await
+            .with_context(|| format!("tools/list on {}", server.name()))?;
         }
     }
-    for (_, client) in clients {
+    for (_, (client, _)) in clients {
         client.cancel().await?;
     }
     Ok((calls, lists))
 }
 
 /// Runs `count` round trips one after another, recording each into
-/// `samples`.
-async fn batch<F, Fut>(samples: &mut Samples, count: usize, mut round_trip: F) -> anyhow::Result<()>
+/// `samples`, with the CPU time that the server, process `pid`, used.
+async fn batch<F, Fut>(
+    samples: &mut Samples,
+    count: usize,
+    pid: Option<u32>,
+    mut round_trip: F,
+) -> anyhow::Result<()>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
+    let cpu_before = pid.and_then(cpu_time);
     let began = Instant::now();
     for _ in 0..count {
         let started = Instant::now();
@@ -141,6 +194,12 @@ where
         samples.latencies.push(started.elapsed());
     }
     samples.busy += began.elapsed();
+    let cpu_after = pid.and_then(cpu_time);
+    samples.add_cpu(
+        cpu_after
+            .zip(cpu_before)
+            .map(|(after, before)| after - before),
+    );
     Ok(())
 }
 
@@ -170,12 +229,28 @@ async fn call_mul(peer: &Peer<RoleClient>) -> anyhow::Result<()> {
 }
 
 /// One `tools/list`, sent as a request of its own (the client's
-/// `list_tools` may answer from its cache), checked to list the four tools.
-async fn list_tools(peer: &Peer<RoleClient>) -> anyhow::Result<()> {
+/// `list_tools` may answer from its cache), checked to list `mul` and, where
+/// the set is known, exactly `server`'s tools.
+async fn list_tools(peer: &Peer<RoleClient>, server: Server) -> anyhow::Result<()> {
     let request = ClientRequest::ListToolsRequest(ListToolsRequest::default());
     match peer.send_request(request).await? {
         ServerResult::ListToolsResult(list) => {
-            ensure!(list.tools.len() == TOOLS, "tools/list answered {list:?}");
+            let mut names: Vec<&str> = list.tools.iter().map(|tool| &*tool.name).collect();
+            names.sort_unstable();
+            ensure!(
+                names.contains(&"mul"),
+                "{} listed {names:?}, without mul",
+                server.name()
+            );
+            if let Some(tools) = server.tools() {
+                let mut expected = tools.to_vec();
+                expected.sort_unstable();
+                ensure!(
+                    names == expected,
+                    "{} listed {names:?} where {expected:?} were expected",
+                    server.name()
+                );
+            }
             Ok(())
         }
         other => bail!("tools/list answered {other:?}"),

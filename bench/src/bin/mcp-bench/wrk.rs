@@ -17,7 +17,8 @@ use anyhow::{Context as _, bail};
 use tokio::process::Command;
 
 use crate::Plan;
-use crate::servers::{CALL_BODY, CALL_HEADERS, HttpServer, Server, Setup, free_port};
+use crate::http::{CALL_BODY, CALL_HEADERS, HttpServer, free_port};
+use crate::servers::{Server, Setup};
 use crate::stats::rotated;
 
 /// How long wrk waits for an answer before counting a timeout.

@@ -1,4 +1,4 @@
-//! The tables only the moat binaries have: start-up with many plugins, and
+//! The tables only moat and baseline have: start-up with many plugins, and
 //! resident memory with idle plugins.
 
 use std::fmt::Write as _;
