@@ -5,6 +5,7 @@ mod cli;
 mod dev;
 mod harness;
 mod host_limits;
+mod langs;
 mod listings;
 mod lock;
 mod raw_stdio;
