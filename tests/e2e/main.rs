@@ -6,6 +6,7 @@ mod dev;
 mod harness;
 mod host_limits;
 mod langs;
+mod langs_dev;
 mod listings;
 mod lock;
 mod raw_stdio;

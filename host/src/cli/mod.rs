@@ -2,3 +2,5 @@
 
 pub mod check;
 pub mod dev;
+pub mod dev_cargo;
+pub mod dev_script;
