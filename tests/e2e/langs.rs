@@ -45,23 +45,28 @@ pub fn plugin_dir(name: &str) -> PluginDir {
 /// `moat serve` of one fixture, with the shared cache, and its directory.
 async fn serve(name: &str) -> (Served, PluginDir) {
     let dir = plugin_dir(name);
+    (serve_dir(&dir).await, dir)
+}
+
+/// `moat serve --plugins DIR` with the shared cache.
+pub async fn serve_dir(dir: &PluginDir) -> Served {
     let mut command = Command::new(MOAT);
     command
         .arg("--cache")
         .arg(cache())
         .args(["serve", "--plugins"])
         .arg(dir.path());
-    (Served::start_command(command).await, dir)
+    Served::start_command(command).await
 }
 
-async fn tool_names(served: &Served) -> Vec<String> {
+pub async fn tool_names(served: &Served) -> Vec<String> {
     let tools = served.client.list_all_tools().await.unwrap();
     tools.into_iter().map(|t| t.name.into_owned()).collect()
 }
 
 /// A successful result's structured content, checked to be repeated as
 /// the one text item (which moat adds when the plugin gave none).
-fn structured(result: &CallToolResult) -> Value {
+pub fn structured(result: &CallToolResult) -> Value {
     assert_ne!(result.is_error, Some(true), "{result:?}");
     let value = result
         .structured_content

@@ -7,6 +7,7 @@ mod harness;
 mod host_limits;
 mod langs;
 mod langs_dev;
+mod langs_typed;
 mod listings;
 mod lock;
 mod raw_stdio;
