@@ -22,7 +22,10 @@ fn documented(name: &str) -> PluginDir {
         .arg(dir.path().join(format!("{name}.wasm")))
         .output()
         .unwrap();
-    assert!(output.status.success(), "{output:?}");
+    assert!(
+        output.status.success(),
+        "`moat embed-docs` failed (it and plain typed components come with the typed host): {output:?}"
+    );
     dir
 }
 
