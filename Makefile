@@ -6,7 +6,7 @@ PLUGIN_DIR  := plugins/target/$(WASM_TARGET)/release
 SERVE_DIR   := target/plugins
 VENV        := target/venv
 
-.PHONY: serve build plugins wasm-target test lint test-rust test-python test-conformance
+.PHONY: serve build plugins wasm-target test lint test-rust test-python test-conformance lang-fixtures
 
 ## Build everything and serve the sample plugins over stdio. stdout carries
 ## MCP messages only, so the build (and make's own echo) goes to stderr.
@@ -43,7 +43,7 @@ lint: wasm-target
 	cd plugins && cargo clippy --release -- -D warnings
 	cd tests/fixtures && cargo clippy --release -- -D warnings
 
-test-rust: wasm-target
+test-rust: wasm-target lang-fixtures
 	cargo test --workspace
 
 test-python: wasm-target $(VENV)/installed
@@ -69,4 +69,45 @@ test-conformance: wasm-target
 $(VENV)/installed: tests/python/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet -r tests/python/requirements.txt
+	touch $@
+
+# The Python and JavaScript fixtures (tests/fixtures/python/*, tests/fixtures/js/*)
+# as components in $(LANG_OUT), for the e2e tests (tests/e2e/langs.rs). Each is
+# rebuilt only when its sources, its WIT or its pinned toolchain change. The
+# toolchains are installed into the build tree, never globally:
+# componentize-py in a virtual environment, jco and componentize-js by
+# `npm ci` from the committed lock (which pins the preview2-shim override).
+LANG_OUT        := target/lang-fixtures
+LANG_VENV       := target/lang-venv
+LANG_NODE       := target/lang-node
+COMPONENTIZE_PY := $(LANG_VENV)/bin/componentize-py
+JCO             := $(LANG_NODE)/node_modules/.bin/jco
+LANG_NAMES      := calc server
+LANG_WIT        := wit/plugin.wit $(wildcard tests/fixtures/python/*/wit/*.wit tests/fixtures/js/*/wit/*.wit)
+
+lang-fixtures: $(LANG_NAMES:%=$(LANG_OUT)/py-%.wasm) $(LANG_NAMES:%=$(LANG_OUT)/js-%.wasm)
+
+$(LANG_OUT)/py-%.wasm: tests/fixtures/python/%/app.py $(LANG_WIT) $(COMPONENTIZE_PY)
+	@mkdir -p $(LANG_OUT)
+	$(COMPONENTIZE_PY) -d tests/fixtures/python/$*/wit componentize -p tests/fixtures/python/$* app -o $@.tmp
+	mv $@.tmp $@
+
+# QuickJS, not StarlingMonkey: a tenth of the size and of the compile time.
+# Without --backend-qjs-disable-async the component needs the component
+# model's async feature, which moat does not enable.
+$(LANG_OUT)/js-%.wasm: tests/fixtures/js/%/app.js $(LANG_WIT) $(JCO)
+	@mkdir -p $(LANG_OUT)
+	cd tests/fixtures/js/$* && $(CURDIR)/$(JCO) componentize app.js --wit wit \
+		--backend quickjs --backend-qjs-disable-async -o $(CURDIR)/$@.tmp
+	mv $@.tmp $@
+
+$(COMPONENTIZE_PY): tests/fixtures/python/requirements.txt
+	python3 -m venv $(LANG_VENV)
+	$(LANG_VENV)/bin/pip install --quiet -r $<
+	touch $@
+
+$(JCO): tests/fixtures/js/package.json tests/fixtures/js/package-lock.json
+	mkdir -p $(LANG_NODE)
+	cp $^ $(LANG_NODE)/
+	cd $(LANG_NODE) && npm ci --no-audit --no-fund
 	touch $@

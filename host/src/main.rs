@@ -11,7 +11,7 @@ use rmcp::model::{CallToolResponse, JsonObject};
 use rmcp::service::ServerInitializeError;
 use tracing_subscriber::EnvFilter;
 
-use moat::cli::dev::DevCrate;
+use moat::cli::dev::DevPlugin;
 use moat::clients::ClientLink;
 use moat::plugins::lock::{self, Lock, Locked};
 use moat::plugins::{LiveRegistry, LoadedPlugin, Loader, startup};
@@ -70,22 +70,27 @@ enum Command {
         #[command(flatten)]
         http: HttpArgs,
     },
-    /// Build a plugin crate, serve it, and rebuild and reload it as you edit.
+    /// Build a plugin (Rust, Python or JavaScript), serve it, and rebuild and
+    /// reload it as you edit.
     ///
-    /// For plugin authors: point an MCP client at `moat dev path/to/crate`.
-    /// Every saved change to the crate (or its local dependencies, or the
-    /// manifest) is built for wasm32-wasip2 and served at once, and the
-    /// client is told when the tools change. Build errors are printed on
-    /// stderr; the last good build keeps serving.
+    /// For plugin authors: point an MCP client at `moat dev path/to/plugin`.
+    /// Every saved change to the plugin (or its local dependencies, or the
+    /// manifest) is built and served at once, and the client is told when
+    /// the tools change. Build errors are printed on stderr; the last good
+    /// build keeps serving. A Rust crate is built by cargo for
+    /// wasm32-wasip2; a directory with `app.py` and `wit/` by
+    /// componentize-py, one with `app.js` and `wit/` by jco, into
+    /// `DIR/.moat/`.
     Dev {
-        /// The plugin's crate: its directory or its `Cargo.toml`.
-        #[arg(value_name = "CRATE")]
+        /// The plugin: a crate's directory or `Cargo.toml`, or a Python or
+        /// JavaScript plugin directory.
+        #[arg(value_name = "PATH")]
         path: PathBuf,
         /// The plugin's manifest, `NAME.toml`, watched too [default: none,
         /// so the plugin is granted nothing].
         #[arg(long, value_name = "FILE")]
         manifest: Option<PathBuf>,
-        /// Build with `--release`.
+        /// Build a Rust crate with `--release`.
         #[arg(long)]
         release: bool,
     },
@@ -321,9 +326,9 @@ async fn dev(
         ),
         None => None,
     };
-    let krate = DevCrate::locate(&path, release).await?;
+    let plugin = DevPlugin::locate(&path, release).await?;
     let runtime = Runtime::with_cache(cache)?;
-    let server = moat::cli::dev::start(krate, manifest, runtime).await?;
+    let server = moat::cli::dev::start(plugin, manifest, runtime).await?;
     serve_stdio(server, &format!("the plugin built from {}", path.display())).await
 }
 

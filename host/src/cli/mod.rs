@@ -4,3 +4,5 @@
 pub mod check;
 pub mod dev;
 pub mod embed_docs;
+pub mod dev_cargo;
+pub mod dev_script;

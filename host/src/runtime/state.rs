@@ -87,7 +87,7 @@ impl CallState {
     }
 
     /// Sends what the plugin printed to the host's log, and returns the
-    /// tail of its stderr (where a Rust panic message lands) for errors.
+    /// what its stderr says about a crash (see [`stderr_tail`]) for errors.
     pub fn flush_output(&self) -> Option<String> {
         let plugin = &*self.plugin;
         for (stream, captured) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
@@ -106,7 +106,26 @@ impl CallState {
     }
 }
 
-/// The last lines of stderr that say something, without Rust's backtrace hint.
+/// The most of a headline [`stderr_tail`] keeps: its start, where the
+/// exception's type and message are.
+const HEADLINE: usize = 300;
+/// The most of the last lines [`stderr_tail`] keeps: their end.
+const TAIL: usize = 300;
+
+/// Markers of a line that names an error: `Error: boom` (JavaScript),
+/// `ValueError: boom` and `Exception: boom` (Python), and the QuickJS
+/// runtime's `Exception { message: Some("boom"), stack: … }`.
+const HEADLINE_MARKERS: [&str; 3] = ["Error:", "Exception:", "Exception {"];
+
+/// What stderr says about a crash, for the error the client gets: the
+/// first line that names an error (its first [`HEADLINE`] bytes), then the
+/// last three lines after it (their last [`TAIL`] bytes), so at most about
+/// 600 bytes. Without such a line, the last three lines (their last 500
+/// bytes), where a Rust panic message lands. Blank lines and Rust's
+/// backtrace hint are left out.
+///
+/// The headline is kept because a JavaScript exception prints its message
+/// first and its stack after it: the last lines alone are stack frames.
 fn stderr_tail(text: &str) -> Option<String> {
     const MAX: usize = 500;
     let lines: Vec<&str> = text
@@ -114,12 +133,30 @@ fn stderr_tail(text: &str) -> Option<String> {
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with("note: run with `RUST_BACKTRACE"))
         .collect();
-    let tail = lines[lines.len().saturating_sub(3)..].join(" ");
-    if tail.is_empty() {
-        return None;
+    let headline = lines
+        .iter()
+        .position(|line| HEADLINE_MARKERS.iter().any(|marker| line.contains(marker)));
+    let Some(at) = headline else {
+        return (!lines.is_empty()).then(|| last_bytes(&last_lines(&lines), MAX).to_owned());
+    };
+    let head = lines[at];
+    let head = &head[..head.floor_char_boundary(HEADLINE)];
+    let after = &lines[at + 1..];
+    if after.is_empty() {
+        return Some(head.to_owned());
     }
-    let cut = tail.floor_char_boundary(tail.len().saturating_sub(MAX));
-    Some(tail[cut..].to_owned())
+    let tail = last_lines(after);
+    Some(format!("{head} … {}", last_bytes(&tail, TAIL)))
+}
+
+/// The last three of `lines`, joined by spaces.
+fn last_lines(lines: &[&str]) -> String {
+    lines[lines.len().saturating_sub(3)..].join(" ")
+}
+
+/// The last `max` bytes of `text`, cut at a character boundary.
+fn last_bytes(text: &str, max: usize) -> &str {
+    &text[text.floor_char_boundary(text.len().saturating_sub(max))..]
 }
 
 impl WasiView for CallState {
@@ -138,5 +175,63 @@ impl WasiHttpView for CallState {
             table: &mut self.table,
             hooks: &mut self.hooks,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stderr_tail;
+
+    #[test]
+    fn a_rust_panic_keeps_its_last_lines() {
+        let stderr = "thread '<unnamed>' panicked at src/lib.rs:3:5:\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(
+            stderr_tail(stderr).unwrap(),
+            "thread '<unnamed>' panicked at src/lib.rs:3:5: boom"
+        );
+    }
+
+    #[test]
+    fn a_javascript_message_survives_a_long_stack() {
+        let frames = "    at deep (app.js:84:32)\n".repeat(40);
+        let stderr = format!("Error: the sky fell\n{frames}    at call (app.js:67:21)\n");
+        let tail = stderr_tail(&stderr).unwrap();
+        assert!(tail.starts_with("Error: the sky fell … at deep"), "{tail}");
+        assert!(tail.ends_with("at call (app.js:67:21)"), "{tail}");
+        assert!(tail.len() <= 300 + 300 + " … ".len(), "{}", tail.len());
+    }
+
+    #[test]
+    fn a_quickjs_exception_keeps_its_message_before_its_stack() {
+        let stack = "    at deep (/app.js:84:32)\\n".repeat(40);
+        let stderr = format!(
+            "thread '<unnamed>' (1) panicked at crates/runtime/src/interpreter.rs:51:31:\nFailed to call 'call': Exception(Exception {{ message: Some(\"the sky fell\"), stack: Some(\"{stack}\") }})\n"
+        );
+        let tail = stderr_tail(&stderr).unwrap();
+        assert!(
+            tail.starts_with(
+                "Failed to call 'call': Exception(Exception { message: Some(\"the sky fell\")"
+            ),
+            "{tail}"
+        );
+        assert!(tail.len() <= 300, "{}", tail.len());
+    }
+
+    #[test]
+    fn a_python_traceback_keeps_the_exception_and_what_followed() {
+        let stderr = "Traceback (most recent call last):\n  File \"/0/app.py\", line 73, in call\nValueError: the sky fell\nthread '<unnamed>' (1) panicked at runtime/src/lib.rs:1280:25:\nPython function threw an unexpected exception\n";
+        assert_eq!(
+            stderr_tail(stderr).unwrap(),
+            "ValueError: the sky fell … thread '<unnamed>' (1) panicked at runtime/src/lib.rs:1280:25: Python function threw an unexpected exception"
+        );
+    }
+
+    #[test]
+    fn cuts_fall_on_character_boundaries() {
+        let stderr = format!("Error: {}\n{}\n", "é".repeat(400), "ü".repeat(400));
+        let tail = stderr_tail(&stderr).unwrap();
+        assert!(tail.starts_with("Error: é"), "{tail}");
+        assert!(tail.ends_with('ü'), "{tail}");
+        assert_eq!(stderr_tail(" \n\n"), None);
     }
 }

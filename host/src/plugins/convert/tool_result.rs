@@ -7,18 +7,30 @@ use rmcp::model::{CallToolResult, ContentBlock, Resource, ResourceContents};
 use crate::runtime::bindings::moat::plugin::types::{self, ResourceBody};
 
 /// Converts `result`; the error names what the plugin got wrong.
+///
+/// A result with structured content and no content items gets one text
+/// item holding the same JSON, as MCP asks of a tool with structured
+/// results (for clients that read only `content`), so an author need not
+/// write the result twice.
 pub fn to_mcp(result: types::ToolResult) -> Result<CallToolResult, String> {
-    let content = result.content.into_iter().map(content).collect();
+    let mut content: Vec<ContentBlock> = result.content.into_iter().map(content).collect();
+    let structured = match result.structured {
+        Some(json) => {
+            let value = serde_json::from_str(&json)
+                .map_err(|e| format!("its structured content is not JSON: {e}"))?;
+            if content.is_empty() {
+                content.push(ContentBlock::text(json));
+            }
+            Some(value)
+        }
+        None => None,
+    };
     let mut out = if result.is_error {
         CallToolResult::error(content)
     } else {
         CallToolResult::success(content)
     };
-    if let Some(json) = result.structured {
-        let value = serde_json::from_str(&json)
-            .map_err(|e| format!("its structured content is not JSON: {e}"))?;
-        out.structured_content = Some(value);
-    }
+    out.structured_content = structured;
     Ok(out)
 }
 
@@ -63,5 +75,44 @@ pub(crate) fn content(item: types::Content) -> ContentBlock {
             };
             ContentBlock::resource(contents)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(content: Vec<types::Content>, structured: Option<&str>) -> types::ToolResult {
+        types::ToolResult {
+            content,
+            structured: structured.map(str::to_owned),
+            is_error: false,
+        }
+    }
+
+    #[test]
+    fn structured_content_alone_is_repeated_as_text() {
+        let out = to_mcp(result(vec![], Some(r#"{"result": 425}"#))).unwrap();
+        assert_eq!(
+            out.structured_content,
+            Some(serde_json::json!({"result": 425}))
+        );
+        assert_eq!(out.content[0].as_text().unwrap().text, r#"{"result": 425}"#);
+        assert_eq!(out.content.len(), 1);
+    }
+
+    #[test]
+    fn content_the_plugin_gave_is_kept_as_it_is() {
+        let said = vec![types::Content::Text("425".into())];
+        let out = to_mcp(result(said, Some(r#"{"result": 425}"#))).unwrap();
+        assert_eq!(out.content.len(), 1);
+        assert_eq!(out.content[0].as_text().unwrap().text, "425");
+        assert!(to_mcp(result(vec![], None)).unwrap().content.is_empty());
+    }
+
+    #[test]
+    fn structured_content_that_is_not_json_is_the_plugins_error() {
+        let err = to_mcp(result(vec![], Some("{"))).unwrap_err();
+        assert!(err.contains("not JSON"), "{err}");
     }
 }
