@@ -50,7 +50,7 @@ test-python: wasm-target $(VENV)/installed
 	cargo build -p moat
 	cd plugins && cargo build --release
 	cd tests/fixtures && cargo build --release
-	MOAT_BIN=$(CURDIR)/target/debug/moat MOAT_MATH_WASM=$(CURDIR)/$(PLUGIN_DIR)/math.wasm \
+	MOAT_STARTUP_WAIT=10m MOAT_BIN=$(CURDIR)/target/debug/moat MOAT_MATH_WASM=$(CURDIR)/$(PLUGIN_DIR)/math.wasm \
 		MOAT_HOSTILE_WASM=$(CURDIR)/tests/fixtures/target/wasm32-wasip2/release/hostile.wasm \
 		MOAT_EVERYTHING_WASM=$(CURDIR)/$(PLUGIN_DIR)/everything.wasm \
 		MOAT_TYPED_WASM=$(CURDIR)/tests/fixtures/target/wasm32-wasip2/release/typed.wasm \
@@ -63,7 +63,7 @@ test-conformance: wasm-target
 	cd plugins && cargo build --release
 	mkdir -p target/conformance-plugins
 	cp $(PLUGIN_DIR)/everything.wasm target/conformance-plugins/
-	tests/conformance/run.sh $(CURDIR)/target/debug/moat $(CURDIR)/target/conformance-plugins
+	MOAT_STARTUP_WAIT=10m tests/conformance/run.sh $(CURDIR)/target/debug/moat $(CURDIR)/target/conformance-plugins
 
 # The Python MCP client, from PyPI, in a virtual environment of its own.
 $(VENV)/installed: tests/python/requirements.txt

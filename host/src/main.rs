@@ -65,7 +65,8 @@ enum Command {
         /// loading (a large component compiling for the first time); each is
         /// served when it has loaded, and clients are told. `0s` serves at
         /// once.
-        #[arg(long, value_name = "DURATION", default_value_t = startup::DEFAULT_WAIT.into())]
+        #[arg(long, value_name = "DURATION", env = "MOAT_STARTUP_WAIT",
+            default_value_t = startup::DEFAULT_WAIT.into())]
         startup_wait: humantime::Duration,
         #[command(flatten)]
         http: HttpArgs,

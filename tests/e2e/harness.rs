@@ -15,6 +15,16 @@ use tokio::process::{ChildStderr, Command};
 /// The `moat` binary under test.
 pub const MOAT: &str = env!("CARGO_BIN_EXE_moat");
 
+/// `moat`, to be given its arguments. `moat serve` waits for every plugin
+/// before serving (`MOAT_STARTUP_WAIT`, as `--startup-wait`), so that what a
+/// test lists does not depend on how loaded the machine is; the test of the
+/// wait itself passes `--startup-wait`, which wins.
+pub fn moat_command() -> Command {
+    let mut command = Command::new(MOAT);
+    command.env("MOAT_STARTUP_WAIT", "10m");
+    command
+}
+
 /// A temporary plugin directory.
 pub struct PluginDir(TempDir);
 
@@ -94,7 +104,7 @@ impl Served {
 
     /// Like [`Served::start`], with extra environment variables for moat.
     pub async fn start_with_env(dir: &PluginDir, env: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(MOAT);
+        let mut command = moat_command();
         command.arg("serve").arg("--plugins").arg(dir.path());
         command.envs(env.iter().copied());
         Self::start_command(command).await

@@ -165,7 +165,7 @@ async fn all_calls_together_leave_the_host_its_descriptors() {
         dir.path().display()
     );
     let mut sh = Command::new("sh");
-    sh.args(["-c", &command]);
+    sh.args(["-c", &command]).env("MOAT_STARTUP_WAIT", "10m");
     let served = Served::start_command(sh.into()).await;
     let hold = json!({"path": "/data/hello.txt", "count": 60, "hold_ms": 8000});
     let held = served.call("open", hold);

@@ -11,9 +11,8 @@ use std::process::Stdio;
 use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::Command;
 
-use crate::harness::{MOAT, PluginDir, Served, text, tool_error};
+use crate::harness::{PluginDir, Served, moat_command, text, tool_error};
 use crate::raw_stdio::Raw;
 
 /// The component `make lang-fixtures` built for `name` (`py-server`,
@@ -50,7 +49,7 @@ async fn serve(name: &str) -> (Served, PluginDir) {
 
 /// `moat serve --plugins DIR` with the shared cache.
 pub async fn serve_dir(dir: &PluginDir) -> Served {
-    let mut command = Command::new(MOAT);
+    let mut command = moat_command();
     command
         .arg("--cache")
         .arg(cache())
@@ -142,7 +141,7 @@ fn chatty(id: u32) -> String {
 /// must be JSON-RPC: the plugin's `print` would be one that is not.
 async fn prints_stay_off_the_protocol_stream(name: &str) {
     let dir = plugin_dir(name);
-    let mut child = Command::new(MOAT)
+    let mut child = moat_command()
         .arg("--cache")
         .arg(cache())
         .args(["serve", "--plugins"])

@@ -39,6 +39,7 @@ fn patched(path: &str, from: &[u8], to: &[u8]) -> Vec<u8> {
 
 fn moat(args: &[&str], dir: &PluginDir) -> Output {
     let output = Command::new(MOAT)
+        .env("MOAT_STARTUP_WAIT", "10m")
         .args(args)
         .arg("--plugins")
         .arg(dir.path())

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, ChildStdin, ChildStdout};
 
-use crate::harness::{MOAT, PluginDir};
+use crate::harness::{PluginDir, moat_command};
 
 /// `moat serve` over pipes, driven a line at a time.
 pub(crate) struct Raw {
@@ -25,7 +25,7 @@ impl Raw {
     }
 
     pub(crate) fn start_in(dir: PluginDir) -> Self {
-        let mut child = Command::new(MOAT)
+        let mut child = moat_command()
             .arg("serve")
             .arg("--plugins")
             .arg(dir.path())

@@ -256,6 +256,7 @@ fn the_lock_pins_typed_tools_and_the_manifest_descriptions() {
     let list = |dir: &str| {
         let mut child = std::process::Command::new(MOAT)
             .args(["serve", "--locked", "--plugins", dir])
+            .env("MOAT_STARTUP_WAIT", "10m")
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()

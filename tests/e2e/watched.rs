@@ -11,10 +11,10 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::{ChildStderr, Command};
+use tokio::process::ChildStderr;
 use tokio::sync::mpsc;
 
-use crate::harness::{MOAT, PluginDir, params};
+use crate::harness::{PluginDir, moat_command, params};
 
 /// A client that counts `notifications/tools/list_changed`.
 pub struct Recorder(mpsc::UnboundedSender<()>);
@@ -52,7 +52,7 @@ impl Watched {
         args: impl IntoIterator<Item = impl AsRef<OsStr>>,
         stderr: Stdio,
     ) -> (Self, Option<Log>) {
-        let mut command = Command::new(MOAT);
+        let mut command = moat_command();
         command
             .args(args)
             // The log lines a test waits for are at info, whatever the

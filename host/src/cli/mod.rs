@@ -3,6 +3,6 @@
 
 pub mod check;
 pub mod dev;
-pub mod embed_docs;
 pub mod dev_cargo;
 pub mod dev_script;
+pub mod embed_docs;

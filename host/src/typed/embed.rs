@@ -22,6 +22,8 @@ use wasmparser::{Chunk, Encoding, Parser, Payload, Validator, WasmFeatures};
 use wit_parser::decoding::{DecodedWasm, decode};
 use wit_parser::{PackageMetadata, Resolve, WorldId, WorldItem, WorldKey};
 
+use super::exports::toolchain_export;
+
 /// The custom section holding the author's whole package's docs.
 pub const MOAT_SECTION: &str = "moat-package-docs";
 
@@ -47,7 +49,7 @@ pub fn embed(wit: &Path, component: &[u8]) -> anyhow::Result<Embedded> {
     else {
         bail!("it is a WIT package encoded as wasm, not a component");
     };
-    let exported = export_names(&decoded, root);
+    let exported = tool_exports(&decoded, root);
 
     let mut resolve = Resolve::new();
     let (package, _) = resolve
@@ -152,6 +154,29 @@ fn copy_world_docs(source: &Resolve, from: WorldId, decoded: &mut Resolve, root:
             _ => {}
         }
     }
+}
+
+/// The names of the component's exports that hold tools: as
+/// [`export_names`], leaving out the toolchains' own (jco's `init`, and
+/// componentize-py's `exports` interface, whose functions are all its own).
+fn tool_exports(resolve: &Resolve, world: WorldId) -> Vec<String> {
+    resolve.worlds[world]
+        .exports
+        .iter()
+        .filter(|(key, item)| match item {
+            WorldItem::Function(f) => !toolchain_export(&f.name),
+            WorldItem::Interface { id, .. } => {
+                let name = resolve.name_world_key(key);
+                !name.starts_with("wasi:")
+                    && resolve.interfaces[*id]
+                        .functions
+                        .keys()
+                        .any(|f| !toolchain_export(f))
+            }
+            WorldItem::Type { .. } => false,
+        })
+        .map(|(key, _)| resolve.name_world_key(key))
+        .collect()
 }
 
 /// The names of `world`'s exports: functions by name, interfaces as
