@@ -173,6 +173,19 @@ impl Setup {
 
     /// The program (and script) of `server`, without its arguments.
     pub fn command(&self, server: Server) -> anyhow::Result<Command> {
+        let mut command = self.program(server)?;
+        if server.is_moat() {
+            // Start-up is timed to the first `tools/list` that lists every
+            // tool: moat waits for all its plugins, however long a first
+            // compile takes (`--startup-wait`, which older builds ignore
+            // in this form).
+            command.env("MOAT_STARTUP_WAIT", "10m");
+        }
+        Ok(command)
+    }
+
+    /// The program (and script) of `server`.
+    fn program(&self, server: Server) -> anyhow::Result<Command> {
         Ok(match server {
             Server::Moat
             | Server::MoatPy
