@@ -6,11 +6,9 @@
 //! compiled once per run (a Python one takes 8–17 s).
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 use crate::harness::{PluginDir, Served, moat_command, text, tool_error};
 use crate::raw_stdio::Raw;
@@ -140,26 +138,8 @@ fn chatty(id: u32) -> String {
 /// Calls `chatty` of the fixture `name` over raw stdio, where every line
 /// must be JSON-RPC: the plugin's `print` would be one that is not.
 async fn prints_stay_off_the_protocol_stream(name: &str) {
-    let dir = plugin_dir(name);
-    let mut child = moat_command()
-        .arg("--cache")
-        .arg(cache())
-        .args(["serve", "--plugins"])
-        .arg(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut raw = Raw {
-        child,
-        stdin,
-        stdout,
-        dir,
-    };
+    let cache = cache();
+    let mut raw = Raw::launch(plugin_dir(name), &["--cache".as_ref(), cache.as_os_str()]);
     raw.initialize().await;
     for id in 1..=2 {
         let reply = raw.request(&chatty(id)).await;

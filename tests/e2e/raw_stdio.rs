@@ -25,7 +25,14 @@ impl Raw {
     }
 
     pub(crate) fn start_in(dir: PluginDir) -> Self {
+        Self::launch(dir, &[])
+    }
+
+    /// `moat GLOBAL… serve --plugins DIR`, `global` being options such as
+    /// `--cache DIR` that come before the command.
+    pub(crate) fn launch(dir: PluginDir, global: &[&std::ffi::OsStr]) -> Self {
         let mut child = moat_command()
+            .args(global)
             .arg("serve")
             .arg("--plugins")
             .arg(dir.path())
