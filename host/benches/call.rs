@@ -23,6 +23,11 @@ use moat::runtime::Runtime;
 
 const TOOL: &str = "mul";
 const ARGUMENTS: &str = r#"{"x":25,"y":17}"#;
+/// [`ARGUMENTS`] as the object a client's request carries.
+fn arguments() -> rmcp::model::JsonObject {
+    serde_json::from_str(ARGUMENTS).expect("ARGUMENTS is a JSON object")
+}
+
 /// What `mul` answers to [`ARGUMENTS`].
 const PRODUCT: &str = "425";
 
@@ -195,12 +200,11 @@ async fn run(plan: Plan) -> anyhow::Result<()> {
 async fn sequential(plugin: &Arc<LoadedPlugin>, calls: usize) -> anyhow::Result<Vec<Duration>> {
     let plugin = plugin.clone();
     tokio::spawn(async move {
+        let arguments = arguments();
         let mut latencies = Vec::with_capacity(calls);
         for _ in 0..calls {
             let start = Instant::now();
-            let result = plugin
-                .call(ClientLink::default(), TOOL, ARGUMENTS.to_owned())
-                .await;
+            let result = plugin.call(ClientLink::default(), TOOL, &arguments).await;
             latencies.push(start.elapsed());
             check(result)?;
         }
@@ -217,12 +221,9 @@ async fn concurrent(plugin: &Arc<LoadedPlugin>, calls: usize) -> anyhow::Result<
         .map(|_| {
             let plugin = plugin.clone();
             tokio::spawn(async move {
+                let arguments = arguments();
                 for _ in 0..calls {
-                    check(
-                        plugin
-                            .call(ClientLink::default(), TOOL, ARGUMENTS.to_owned())
-                            .await,
-                    )?;
+                    check(plugin.call(ClientLink::default(), TOOL, &arguments).await)?;
                 }
                 anyhow::Ok(())
             })

@@ -25,6 +25,13 @@ pub fn moat_command() -> Command {
     command
 }
 
+/// [`moat_command`] for a test that waits on moat without a runtime.
+pub fn moat_blocking() -> std::process::Command {
+    let mut command = std::process::Command::new(MOAT);
+    command.env("MOAT_STARTUP_WAIT", "10m");
+    command
+}
+
 /// A temporary plugin directory.
 pub struct PluginDir(TempDir);
 
@@ -124,6 +131,15 @@ impl Served {
             pid,
             stderr: tokio::spawn(read_all(stderr.unwrap())),
         }
+    }
+
+    /// The names of every tool served, following `nextCursor`.
+    pub async fn tool_names(&self) -> Vec<String> {
+        let tools = self.client.list_all_tools().await.unwrap();
+        tools
+            .into_iter()
+            .map(|tool| tool.name.into_owned())
+            .collect()
     }
 
     /// Calls `tool` with `arguments` and expects an MCP result (not a JSON-RPC error).

@@ -56,11 +56,6 @@ pub async fn serve_dir(dir: &PluginDir) -> Served {
     Served::start_command(command).await
 }
 
-pub async fn tool_names(served: &Served) -> Vec<String> {
-    let tools = served.client.list_all_tools().await.unwrap();
-    tools.into_iter().map(|t| t.name.into_owned()).collect()
-}
-
 /// A successful result's structured content, checked to be repeated as
 /// the one text item (which moat adds when the plugin gave none).
 pub fn structured(result: &CallToolResult) -> Value {
@@ -81,7 +76,7 @@ pub fn structured(result: &CallToolResult) -> Value {
 /// server, still serving, and its directory.
 async fn whole_server(name: &str) -> (Served, PluginDir) {
     let (served, dir) = serve(name).await;
-    assert_eq!(tool_names(&served).await, ["mul", "div", "fail", "chatty"]);
+    assert_eq!(served.tool_names().await, ["mul", "div", "fail", "chatty"]);
 
     let product = served.call("mul", json!({"x": 25, "y": 17})).await;
     assert_eq!(structured(&product), json!({"result": 425}));

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::harness::{MOAT, PluginDir, Served, tool_error};
-use crate::langs::{fixture, serve_dir, structured, tool_names};
+use crate::langs::{fixture, serve_dir, structured};
 
 /// A plugin directory holding the fixture `name` with its WIT docs embedded.
 fn documented(name: &str) -> PluginDir {
@@ -43,7 +43,7 @@ async fn plain_typed(name: &str) {
     let dir = documented(name);
     let served = serve_dir(&dir).await;
     let s = &served;
-    let mut names = tool_names(s).await;
+    let mut names = s.tool_names().await;
     names.sort();
     let expected = [
         "add",

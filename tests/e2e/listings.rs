@@ -17,12 +17,6 @@ fn with_lister(dir: PluginDir, name: &str, manifest: &str) -> PluginDir {
         .write(&format!("{name}.toml"), manifest.as_bytes())
 }
 
-/// The names of every tool served, following `nextCursor`.
-async fn all_tool_names(served: &Served) -> Vec<String> {
-    let tools = served.client.list_all_tools().await.unwrap();
-    tools.into_iter().map(|tool| tool.name.into()).collect()
-}
-
 #[tokio::test]
 async fn a_hundred_thousand_tools_are_refused_naming_the_limit() {
     let manifest = r#"
@@ -34,7 +28,7 @@ async fn a_hundred_thousand_tools_are_refused_naming_the_limit() {
     "#;
     let dir = with_lister(PluginDir::with_math(), "lister", manifest);
     let served = Served::start(&dir).await;
-    let names = all_tool_names(&served).await;
+    let names = served.tool_names().await;
     assert!(!names.iter().any(|name| name == "t0"), "lister was served");
     math_still_works(&served).await;
     let log = served.stop().await;
@@ -59,7 +53,7 @@ async fn a_ten_megabyte_description_is_refused_naming_the_limit() {
     let dir = with_lister(PluginDir::with_math(), "huge", &description(10_000_000));
     let dir = with_lister(dir, "wordy", &description(100_000));
     let served = Served::start(&dir).await;
-    let names = all_tool_names(&served).await;
+    let names = served.tool_names().await;
     assert!(
         !names.iter().any(|name| name == "t0"),
         "a lister was served"
@@ -98,7 +92,7 @@ async fn listings_come_in_pages_and_each_item_once() {
         first.tools.len()
     );
 
-    let names = all_tool_names(&served).await;
+    let names = served.tool_names().await;
     let unique: BTreeSet<&String> = names.iter().collect();
     assert_eq!(unique.len(), names.len(), "a tool was listed twice");
     for i in 0..2500 {
@@ -175,7 +169,7 @@ async fn slow_listings_do_not_add_up_and_the_load_budget_skips_the_slowest() {
         "the host took {waited:?} to serve"
     );
     math_still_works(&served).await;
-    let names = all_tool_names(&served).await;
+    let names = served.tool_names().await;
     let log = served.stop().await;
     for served_tool in ["s1_t0", "s2_t0", "s3_t0"] {
         assert!(

@@ -1,11 +1,11 @@
 //! `moat lock` and `moat serve --locked`: a plugin whose tool definitions
 //! changed (a rug pull: same tool, new description) is refused.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::json;
 
-use crate::harness::{MOAT, PluginDir};
+use crate::harness::{PluginDir, moat_blocking};
 use crate::watched::{Watched, serve};
 
 /// The math plugin with one changed word in `add`'s description, as an
@@ -38,8 +38,7 @@ fn patched(path: &str, from: &[u8], to: &[u8]) -> Vec<u8> {
 }
 
 fn moat(args: &[&str], dir: &PluginDir) -> Output {
-    let output = Command::new(MOAT)
-        .env("MOAT_STARTUP_WAIT", "10m")
+    let output = moat_blocking()
         .args(args)
         .arg("--plugins")
         .arg(dir.path())

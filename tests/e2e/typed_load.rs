@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{MOAT, PluginDir, Served};
+use crate::harness::{PluginDir, Served, moat_blocking};
 use crate::typed::{
     RESOURCE_WIT, TYPED_WIT, documented_dir, echoed, embed_docs, moat, tool, tools, typed_dir,
 };
@@ -185,11 +185,7 @@ async fn a_description_for_a_tool_the_plugin_lacks_is_a_load_error_naming_it() {
         .write("typed.toml", b"[tools.descriptions]\nmull = \"typo\"\n")
         .copy(moat_test_artifacts::MATH, "math.wasm");
     let served = Served::start(&dir).await;
-    let names: Vec<String> = tools(&served)
-        .await
-        .into_iter()
-        .map(|t| t.name.into())
-        .collect();
+    let names = served.tool_names().await;
     assert!(
         !names.contains(&"kinds_add".to_owned()),
         "typed was served: {names:?}"
@@ -232,11 +228,7 @@ async fn more_functions_than_max_tools_are_refused_before_their_types_are_read()
         .write("typed.toml", b"[limits]\nmax_tools = 10\n")
         .copy(moat_test_artifacts::MATH, "math.wasm");
     let served = Served::start(&dir).await;
-    let names: Vec<String> = tools(&served)
-        .await
-        .into_iter()
-        .map(|t| t.name.into())
-        .collect();
+    let names = served.tool_names().await;
     assert_eq!(names, ["add", "sub", "mul", "div"], "only math is served");
     let log = served.stop().await;
     assert!(
@@ -254,9 +246,8 @@ fn the_lock_pins_typed_tools_and_the_manifest_descriptions() {
     assert!(locked.status.success(), "{locked:?}");
     assert!(String::from_utf8_lossy(&locked.stdout).contains("locked 25 tools of 1 plugin"));
     let list = |dir: &str| {
-        let mut child = std::process::Command::new(MOAT)
+        let mut child = moat_blocking()
             .args(["serve", "--locked", "--plugins", dir])
-            .env("MOAT_STARTUP_WAIT", "10m")
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()

@@ -91,26 +91,30 @@ impl LoadedPlugin {
         self.instances.exports().completion.is_some()
     }
 
-    /// Runs the served tool `tool` with `arguments` (a JSON object as text)
-    /// in a fresh instance, under the plugin's limits, answering `client`.
+    /// Runs the served tool `tool` with `arguments` in a fresh instance,
+    /// under the plugin's limits, answering `client`. A typed tool takes
+    /// them as they are; a `moat:plugin` tool as JSON text.
     pub async fn call(
         &self,
         client: ClientLink,
         tool: &str,
-        arguments: String,
+        arguments: &rmcp::model::JsonObject,
     ) -> Result<rmcp::model::CallToolResult, CallError> {
         let index = self.tools.iter().position(|t| t.name == tool);
         if let Some(i) = index.filter(|_| !self.typed.is_empty()) {
-            return self.call_typed(client, i, &arguments).await;
+            return self.call_typed(client, i, arguments).await;
         }
         let op = Op::Call {
             tool: index.map_or(tool, |i| self.own_names[i].as_str()),
-            arguments,
+            arguments: serde_json::to_string(arguments).map_err(|error| CallError::NotStarted {
+                plugin: self.name.clone(),
+                reason: format!("its arguments could not be written as JSON: {error}"),
+            })?,
         };
         let Output::Tool(result) = self.instances.run(client, op).await? else {
             unreachable!("a call answers a tool result");
         };
-        self.check_size(result_size(&result))?;
+        self.instances.check_output(result_size(&result))?;
         let bad = |reason| CallError::BadResult {
             plugin: self.name.clone(),
             reason,
@@ -143,7 +147,8 @@ impl LoadedPlugin {
         };
         match read {
             Ok(contents) => {
-                self.check_size(contents.iter().map(server_def::contents_size).sum())?;
+                self.instances
+                    .check_output(contents.iter().map(server_def::contents_size).sum())?;
                 Ok(Some(
                     contents.into_iter().map(server_def::contents).collect(),
                 ))
@@ -194,19 +199,6 @@ impl LoadedPlugin {
             plugin: self.name.clone(),
             reason,
         })
-    }
-
-    /// Whether a result of `size` bytes is within the plugin's `max_output`.
-    fn check_size(&self, size: usize) -> Result<(), CallError> {
-        let limit = self.sandbox().limits().max_output;
-        if size > limit {
-            return Err(CallError::Output {
-                plugin: self.name.clone(),
-                size,
-                limit,
-            });
-        }
-        Ok(())
     }
 }
 

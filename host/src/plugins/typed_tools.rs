@@ -96,7 +96,7 @@ impl LoadedPlugin {
         &self,
         client: ClientLink,
         index: usize,
-        arguments: &str,
+        arguments: &rmcp::model::JsonObject,
     ) -> Result<rmcp::model::CallToolResult, CallError> {
         let served = self.tools[index].name.as_ref();
         call::call(

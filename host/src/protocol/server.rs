@@ -87,15 +87,10 @@ impl MoatServer {
         let plugin = registry
             .route(name)
             .ok_or_else(|| ErrorData::invalid_params(format!("Unknown tool: {name}"), None))?;
-        let original = arguments;
-        let arguments = match arguments {
-            Some(object) => serde_json::to_string(object)
-                .map_err(|e| ErrorData::invalid_params(format!("bad arguments: {e}"), None))?,
-            None => "{}".to_owned(),
-        };
+        let none = JsonObject::new();
         let stateless = client.stateless;
-        let request = || binding("tools/call", name, &original);
-        match plugin.call(client, name, arguments).await {
+        let request = || binding("tools/call", name, &arguments);
+        match plugin.call(client, name, arguments.unwrap_or(&none)).await {
             Ok(result) => Ok(result.into()),
             Err(error) => match self.input_or_error(error, stateless, request)? {
                 Answer::Input(input) => Ok(input.into()),

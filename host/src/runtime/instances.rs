@@ -83,6 +83,19 @@ impl Instances {
         &self.exports
     }
 
+    /// Whether an answer of `size` bytes is within the plugin's `max_output`.
+    pub fn check_output(&self, size: usize) -> Result<(), super::CallError> {
+        let limit = self.sandbox.limits().max_output;
+        if size > limit {
+            return Err(super::CallError::Output {
+                plugin: self.name.clone(),
+                size,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
     /// The plugin's name.
     pub fn shared_name(&self) -> Arc<str> {
         self.name.clone()

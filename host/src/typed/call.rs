@@ -14,7 +14,7 @@ use super::values::{from_val, to_val};
 use crate::clients::ClientLink;
 use crate::runtime::{CallError, Instances, Op, Output};
 
-/// Runs `tool` (served as `served`) with `arguments` (a JSON object as text) in a fresh instance.
+/// Runs `tool` (served as `served`) with `arguments` in a fresh instance.
 /// Arguments that do not fit the types are a tool error naming where, and
 /// never reach the plugin (no slot, no instance).
 pub async fn call(
@@ -22,18 +22,13 @@ pub async fn call(
     client: ClientLink,
     tool: &TypedTool,
     served: &str,
-    arguments: &str,
+    arguments: &Map<String, Json>,
 ) -> Result<CallToolResult, CallError> {
     let function = &tool.func.function;
-    let object: Map<String, Json> = match serde_json::from_str(arguments) {
-        Ok(object) => object,
-        Err(error) => return Ok(refused(served, &error.to_string())),
-    };
-    let values = match decode::arguments(&function.params, &object) {
+    let values = match decode::arguments(&function.params, arguments) {
         Ok(values) => values,
         Err(mismatch) => return Ok(refused(served, &mismatch.to_string())),
     };
-    drop(object);
     let op = Op::Typed {
         func: tool.func.index,
         params: values.into_iter().map(to_val).collect(),
@@ -42,43 +37,29 @@ pub async fn call(
     let Output::Values(mut vals) = instances.run(client, op).await? else {
         unreachable!("a typed call answers values");
     };
-    let plugin = || instances.shared_name();
     let value: Option<Value> = match vals.pop() {
         Some(val) => Some(from_val(val).ok_or_else(|| CallError::BadResult {
-            plugin: plugin(),
+            plugin: instances.shared_name(),
             reason: "it returned a value with no JSON form".into(),
         })?),
         None => None,
     };
-    let limit = instances.sandbox().limits().max_output;
     match encode::outcome(function.result.as_ref(), value.as_ref()) {
         Outcome::Done(None) => Ok(CallToolResult::success(Vec::new())),
         Outcome::Done(Some(structured)) => {
             let structured = Json::Object(structured);
             let text = structured.to_string();
             // The JSON travels twice: as structured content and as text.
-            within(plugin, text.len() * 2, limit)?;
+            instances.check_output(text.len() * 2)?;
             let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
             result.structured_content = Some(structured);
             Ok(result)
         }
         Outcome::Failed(message) => {
-            within(plugin, message.len(), limit)?;
+            instances.check_output(message.len())?;
             Ok(CallToolResult::error(vec![ContentBlock::text(message)]))
         }
     }
-}
-
-/// A result of `size` bytes fits the plugin's `max_output`.
-fn within(plugin: impl Fn() -> Arc<str>, size: usize, limit: usize) -> Result<(), CallError> {
-    if size > limit {
-        return Err(CallError::Output {
-            plugin: plugin(),
-            size,
-            limit,
-        });
-    }
-    Ok(())
 }
 
 /// The tool error for arguments that do not fit.
