@@ -14,11 +14,14 @@
 //! | [`sandbox`] | what a plugin may reach: its manifest, grants and limits |
 //!
 //! Beside them, [`clients`] is what the host knows of the clients it serves
-//! (the link one run answers to, subscriptions), and [`cli`] holds the
+//! (the link one run answers to, subscriptions), [`observe`] is where every
+//! request that reaches a plugin and every load is reported (to the audit
+//! log, the metrics, the traces), and [`cli`] holds the
 //! commands beyond serving (`moat check`, `moat dev`).
 
 pub mod cli;
 pub mod clients;
+pub mod observe;
 pub mod plugins;
 pub mod protocol;
 pub mod runtime;

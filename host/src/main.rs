@@ -6,18 +6,17 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use rmcp::ServiceExt as _;
 use rmcp::model::{CallToolResponse, JsonObject};
-use rmcp::service::ServerInitializeError;
 use tracing_subscriber::EnvFilter;
 
 use moat::cli::dev::DevPlugin;
+use moat::cli::serve::ServeArgs;
 use moat::clients::ClientLink;
-use moat::plugins::lock::{self, Lock, Locked};
+use moat::observe::Caller;
+use moat::plugins::lock::{self, Lock};
 use moat::plugins::{LiveRegistry, LoadedPlugin, Loader, startup};
 use moat::protocol::MoatServer;
 use moat::runtime::{CompileCache, Runtime};
-use moat::transport::http::{HttpArgs, HttpOptions};
 
 /// jemalloc, not glibc's malloc: compiling a large component (Cranelift on
 /// several threads) leaves glibc's per-thread arenas holding what it freed,
@@ -47,30 +46,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the plugins in a directory to an MCP client over stdio.
-    Serve {
-        /// Directory holding NAME.wasm plugin components.
-        #[arg(long, value_name = "DIR")]
-        plugins: PathBuf,
-        /// Reload plugins as their files change, and tell clients.
-        #[arg(long)]
-        watch: bool,
-        /// Serve only plugins whose tool definitions match the lock written
-        /// by `moat lock`; refuse (and log) any that differ.
-        #[arg(long)]
-        locked: bool,
-        /// The lock file [default: DIR/moat.lock].
-        #[arg(long, value_name = "FILE", requires = "locked")]
-        lock: Option<PathBuf>,
-        /// Start serving after this long even if some plugins are still
-        /// loading (a large component compiling for the first time); each is
-        /// served when it has loaded, and clients are told. `0s` serves at
-        /// once.
-        #[arg(long, value_name = "DURATION", env = "MOAT_STARTUP_WAIT",
-            default_value_t = startup::DEFAULT_WAIT.into())]
-        startup_wait: humantime::Duration,
-        #[command(flatten)]
-        http: HttpArgs,
-    },
+    Serve(ServeArgs),
     /// Build a plugin (Rust, Python or JavaScript), serve it, and rebuild and
     /// reload it as you edit.
     ///
@@ -186,21 +162,7 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve {
-            plugins,
-            watch,
-            locked,
-            lock,
-            startup_wait,
-            http,
-        } => {
-            let serving = Serving {
-                watch,
-                lock: locked.then_some(lock),
-                startup_wait: startup_wait.into(),
-            };
-            serve(plugins, serving, http.options(), cache).await
-        }
+        Command::Serve(args) => moat::cli::serve::run(args, cache).await,
         Command::Dev {
             path,
             manifest,
@@ -228,90 +190,6 @@ async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> 
     }
 }
 
-/// How `moat serve` serves its directory.
-struct Serving {
-    /// `--watch`.
-    watch: bool,
-    /// `None` unless `--locked`, then `Some(--lock FILE)`.
-    lock: Option<Option<PathBuf>>,
-    /// `--startup-wait`.
-    startup_wait: std::time::Duration,
-}
-
-/// Serves `dir` over stdio, or over HTTP with `http`.
-async fn serve(
-    dir: PathBuf,
-    Serving {
-        watch,
-        lock,
-        startup_wait,
-    }: Serving,
-    http: Option<HttpOptions>,
-    cache: CompileCache,
-) -> anyhow::Result<ExitCode> {
-    // Absolute, so that the paths the watcher reports match the loaded ones.
-    let dir = dir
-        .canonicalize()
-        .with_context(|| format!("cannot read the plugin directory {}", dir.display()))?;
-    let lock = match lock {
-        Some(file) => {
-            let file = file.unwrap_or_else(|| dir.join(lock::FILE_NAME));
-            let file = file.canonicalize().unwrap_or(file);
-            let locked = Locked::read(&file).context(
-                "--locked serves only what the lock approves; write it with `moat lock --plugins DIR`",
-            )?;
-            Some(locked)
-        }
-        None => None,
-    };
-    let runtime = Runtime::with_cache(cache)?;
-    let loader = Loader::new(runtime.clone(), lock);
-    let (registry, late) = startup::load_within(&dir, &loader, startup_wait).await?;
-    let tools = registry.current().tools().len();
-    let plugins = registry.current().plugins().len();
-    let server = MoatServer::new(registry.clone(), watch || late.is_some());
-    let _late = late.map(|late| {
-        let server = server.clone();
-        late.serve_as_loaded(move || {
-            let server = server.clone();
-            async move { server.tools_changed().await }
-        })
-    });
-    let _watch = if watch {
-        tracing::info!("watching {} for changes", dir.display());
-        let server = server.clone();
-        Some(moat::plugins::watcher::watch(
-            &dir,
-            loader,
-            registry,
-            move || {
-                let server = server.clone();
-                async move { server.tools_changed().await }
-            },
-        )?)
-    } else {
-        None
-    };
-    let serving = format!(
-        "{tools} tool{} from {plugins} plugin{}",
-        plural(tools),
-        plural(plugins)
-    );
-    match http {
-        Some(options) => {
-            moat::transport::http::serve(server, options, |addr| {
-                tracing::info!(
-                    "serving {serving} over Streamable HTTP at http://{addr}{}",
-                    moat::transport::http::PATH
-                );
-            })
-            .await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        None => serve_stdio(server, &serving).await,
-    }
-}
-
 /// Builds the plugin crate at `path`, serves it over stdio, and rebuilds
 /// and reloads it as its sources change.
 async fn dev(
@@ -330,51 +208,8 @@ async fn dev(
     let plugin = DevPlugin::locate(&path, release).await?;
     let runtime = Runtime::with_cache(cache)?;
     let server = moat::cli::dev::start(plugin, manifest, runtime).await?;
-    serve_stdio(server, &format!("the plugin built from {}", path.display())).await
-}
-
-/// Serves `server` to one client over stdio until it disconnects.
-async fn serve_stdio(server: MoatServer, serving: &str) -> anyhow::Result<ExitCode> {
-    let launch = std::env::args().collect::<Vec<_>>().join(" ");
-    tracing::info!("serving {serving} over stdio; an MCP client connects by launching `{launch}`");
-    if std::io::stdin().is_terminal() {
-        tracing::info!(
-            "stdin is a terminal, but moat speaks MCP there: try `npx @modelcontextprotocol/inspector {launch}`"
-        );
-    }
-    // rmcp ends the handshake at the first message that is neither a
-    // request nor `initialize`: a notification or a response sent early
-    // (which JSON-RPC forbids answering). Such a message is dropped and the
-    // handshake starts over on the same stdin, so the later `initialize`
-    // works; so does one after an `initialize` that rmcp answered with an
-    // error.
-    let stdio = moat::transport::stdio::Stdio::new();
-    let service = loop {
-        match server.clone().serve(stdio.clone()).await {
-            Ok(service) => break service,
-            Err(ServerInitializeError::ExpectedInitializeRequest(message)) => {
-                let kind = match message {
-                    Some(rmcp::model::JsonRpcMessage::Notification(_)) => "a notification",
-                    _ => "a response",
-                };
-                tracing::info!("ignored {kind} sent before `initialize`");
-            }
-            Err(ServerInitializeError::InitializeFailed(error)) => {
-                tracing::info!(
-                    "`initialize` failed ({}); waiting for another",
-                    error.message
-                );
-            }
-            Err(ServerInitializeError::ConnectionClosed(_)) => {
-                tracing::info!("stdin closed before a client connected; exiting");
-                return Ok(ExitCode::SUCCESS);
-            }
-            Err(error) => return Err(error).context("the MCP session failed to start"),
-        }
-    };
-    service.waiting().await.context("the MCP session failed")?;
-    tracing::info!("client disconnected; exiting");
-    Ok(ExitCode::SUCCESS)
+    moat::cli::serve::serve_stdio(server, &format!("the plugin built from {}", path.display()))
+        .await
 }
 
 /// The plugins of `dir`, loaded for a one-off command.
@@ -448,7 +283,12 @@ async fn call(
     let server = MoatServer::new(registry, false);
     // No client is connected to answer a plugin's questions: `ask` fails.
     let response = server
-        .call(tool, Some(&arguments), ClientLink::default())
+        .call(
+            tool,
+            Some(&arguments),
+            ClientLink::default(),
+            Caller::default(),
+        )
         .await
         .map_err(|error| anyhow::anyhow!(error.message))?;
     let CallToolResponse::Complete(mut result) = response else {

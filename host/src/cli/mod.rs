@@ -1,4 +1,4 @@
-//! The commands beyond serving: `moat check`, `moat dev` and
+//! The commands: `moat serve`, `moat check`, `moat dev` and
 //! `moat embed-docs`.
 
 pub mod check;
@@ -6,3 +6,4 @@ pub mod dev;
 pub mod dev_cargo;
 pub mod dev_script;
 pub mod embed_docs;
+pub mod serve;

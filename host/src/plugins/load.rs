@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use sha2::{Digest as _, Sha256};
 use wasmtime::component::{Component, InstancePre};
 
 use super::bounds;
@@ -55,7 +56,12 @@ impl LoadedPlugin {
             }
         })?;
         let http = !sandbox.network().is_empty();
-        let (pre, exports, docs) = compile(runtime, &path, http).await?;
+        let Compiled {
+            pre,
+            exports,
+            docs,
+            digest,
+        } = compile(runtime, &path, http).await?;
         let typed = match exports.is_empty() {
             true => Some(typed_tools::functions(
                 &pre,
@@ -69,6 +75,7 @@ impl LoadedPlugin {
             instances: Arc::new(Instances::new(name.clone(), pre, exports, sandbox)),
             name,
             path,
+            digest,
             tools: Vec::new(),
             own_names: Vec::new(),
             output_checks: Vec::new(),
@@ -228,14 +235,21 @@ impl LoadedPlugin {
     }
 }
 
+/// A component compiled and linked, with what was read off its bytes.
+struct Compiled {
+    pre: InstancePre<CallState>,
+    /// Which interfaces it exports.
+    exports: Exports,
+    /// The data of its `package-docs` section.
+    docs: Option<Vec<u8>>,
+    /// `sha256:HEX` of the file.
+    digest: Arc<str>,
+}
+
 /// Compiles the component at `path` (off the async threads), links it
 /// (with `wasi:http` only if `http`: see [`Runtime::link`]), and finds which
-/// interfaces it exports, and the data of its `package-docs` section.
-async fn compile(
-    runtime: &Runtime,
-    path: &Path,
-    http: bool,
-) -> Result<(InstancePre<CallState>, Exports, Option<Vec<u8>>), LoadError> {
+/// interfaces it exports.
+async fn compile(runtime: &Runtime, path: &Path, http: bool) -> Result<Compiled, LoadError> {
     let bytes = tokio::fs::read(path)
         .await
         .map_err(|source| LoadError::Read {
@@ -250,23 +264,32 @@ async fn compile(
     }
     let docs = docs::section(&bytes).map(<[u8]>::to_vec);
     let engine = runtime.engine().clone();
-    let component = tokio::task::spawn_blocking(move || Component::new(&engine, bytes))
-        .await
-        .map_err(|join| anyhow::anyhow!("the compiler crashed: {join}"))
-        .and_then(|compiled| compiled.map_err(anyhow::Error::from))
-        .map_err(|source| LoadError::Compile {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let compiled = tokio::task::spawn_blocking(move || {
+        let digest: Arc<str> = format!("sha256:{:x}", Sha256::digest(&bytes)).into();
+        Component::new(&engine, bytes).map(|component| (component, digest))
+    })
+    .await
+    .map_err(|join| anyhow::anyhow!("the compiler crashed: {join}"))
+    .and_then(|compiled| compiled.map_err(anyhow::Error::from))
+    .map_err(|source| LoadError::Compile {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let contract = |source: anyhow::Error| LoadError::Contract {
         path: path.to_path_buf(),
         source,
     };
+    let (component, digest) = compiled;
     let pre = runtime
         .link(&component, http)
         .map_err(|error| contract(error.into()))?;
     let exports = Exports::find(&pre).map_err(contract)?;
-    Ok((pre, exports, docs))
+    Ok(Compiled {
+        pre,
+        exports,
+        docs,
+        digest,
+    })
 }
 
 /// Names the common ways a file is not a component, before the compiler

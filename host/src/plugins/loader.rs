@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 use super::error::LoadError;
 use super::lock::Locked;
 use super::plugin::LoadedPlugin;
+use crate::observe::{Event, Observer};
 use crate::runtime::Runtime;
 
 /// What every load for serving goes through: at start, on reload and in
@@ -19,6 +20,7 @@ use crate::runtime::Runtime;
 pub struct Loader {
     runtime: Runtime,
     lock: Option<Arc<Locked>>,
+    observer: Observer,
 }
 
 impl Loader {
@@ -28,7 +30,18 @@ impl Loader {
         Self {
             runtime,
             lock: lock.map(Arc::new),
+            observer: Observer::default(),
         }
+    }
+
+    /// The same loader, reporting every load and refusal to `observer`.
+    pub fn with_observer(self, observer: Observer) -> Self {
+        Self { observer, ..self }
+    }
+
+    /// Where loads, reloads and refusals are reported.
+    pub fn observer(&self) -> &Observer {
+        &self.observer
     }
 
     /// The engine plugins are compiled and run on.
@@ -41,13 +54,22 @@ impl Loader {
         self.lock.as_deref()
     }
 
-    /// Loads the plugin at `path`; see [`LoadedPlugin::load`].
+    /// Loads the plugin at `path`; see [`LoadedPlugin::load`]. A refusal is
+    /// reported to the observer.
     pub async fn load(&self, path: &Path) -> Result<LoadedPlugin, LoadError> {
-        let plugin = LoadedPlugin::load(&self.runtime, path).await?;
-        match &self.lock {
-            Some(lock) => lock.admit(plugin),
-            None => Ok(plugin),
+        let loaded = LoadedPlugin::load(&self.runtime, path).await;
+        let admitted = match (&self.lock, loaded) {
+            (Some(lock), Ok(plugin)) => lock.admit(plugin),
+            (_, loaded) => loaded,
+        };
+        if let Err(error) = &admitted {
+            let reason = error.to_string();
+            self.observer.event(&Event::Refused {
+                path,
+                reason: &reason,
+            });
         }
+        admitted
     }
 }
 

@@ -19,6 +19,8 @@ use crate::sandbox::Sandbox;
 pub struct LoadedPlugin {
     pub(super) name: Arc<str>,
     pub(super) path: PathBuf,
+    /// `sha256:HEX` of the component file, as loaded.
+    pub(super) digest: Arc<str>,
     pub(super) instances: Arc<Instances>,
     /// The tools as served (with the manifest's prefix).
     pub(super) tools: Vec<Tool>,
@@ -48,6 +50,16 @@ impl LoadedPlugin {
     /// The file the plugin was loaded from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// `sha256:HEX` of the component file the plugin was loaded from.
+    pub fn digest(&self) -> &Arc<str> {
+        &self.digest
+    }
+
+    /// The plugin's name, shared.
+    pub fn shared_name(&self) -> Arc<str> {
+        self.name.clone()
     }
 
     /// What the plugin is granted, and its limits.

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use super::LoadedPlugin;
 use super::loader::{Loader, Loads};
 use super::registry::{LiveRegistry, Registry, wasm_files};
+use crate::observe::Event;
 
 /// How long `moat serve` waits for its plugins before serving those that
 /// have loaded [default of `--startup-wait`]. Below the 10 s that MCP
@@ -64,6 +65,12 @@ pub async fn load_within(
     for collision in &collisions {
         tracing::error!("{collision}");
     }
+    if let Some(lock) = loader.lock() {
+        super::watcher::report_lock(loader, lock.path());
+    }
+    for plugin in registry.plugins() {
+        report_loaded(loader, plugin);
+    }
     report(&registry, dir, loads.len());
     let live = LiveRegistry::new(registry);
     let late = (!loads.is_empty()).then(|| {
@@ -74,6 +81,7 @@ pub async fn load_within(
         Late {
             loads,
             live: live.clone(),
+            loader: loader.clone(),
         }
     });
     Ok((live, late))
@@ -83,6 +91,7 @@ pub async fn load_within(
 pub struct Late {
     loads: Loads,
     live: LiveRegistry,
+    loader: Loader,
 }
 
 impl Late {
@@ -110,6 +119,7 @@ impl Late {
                 let changed = self.live.replace(next);
                 let current = self.live.current();
                 if let Some(plugin) = current.plugins().iter().find(|p| p.path() == path) {
+                    report_loaded(&self.loader, plugin);
                     report_one(&current, plugin);
                 }
                 if changed {
@@ -129,6 +139,16 @@ fn report(registry: &Registry, dir: &Path, loading: usize) {
     if registry.plugins().is_empty() && loading == 0 {
         tracing::warn!("no plugins loaded from {}", dir.display());
     }
+}
+
+/// Reports `plugin`, now served, to the loader's observer.
+fn report_loaded(loader: &Loader, plugin: &LoadedPlugin) {
+    loader.observer().event(&Event::Loaded {
+        plugin: plugin.name(),
+        path: plugin.path(),
+        digest: plugin.digest(),
+        tools: plugin.tools().len(),
+    });
 }
 
 /// Logs what `plugin` serves in `registry`.

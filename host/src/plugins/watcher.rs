@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::Loader;
 use super::registry::{LiveRegistry, wasm_files};
+use crate::observe::Event as Observed;
 
 /// How long watched files must be quiet before a change is acted on.
 pub const SETTLE: Duration = Duration::from_millis(250);
@@ -103,6 +104,7 @@ where
                 match lock.reread() {
                     Ok(()) => {
                         tracing::info!("read the new lock {}", lock.path().display());
+                        report_lock(&loader, lock.path());
                         changed |= withdraw_unapproved(&loader, &registry);
                         // Plugins the old lock refused may be approved now.
                         wasm_files.extend(unserved(&dir, &registry));
@@ -165,6 +167,12 @@ fn withdraw_unapproved(loader: &Loader, live: &LiveRegistry) -> bool {
     for plugin in live.current().plugins() {
         if let Err(refusal) = lock.admit_served(plugin) {
             tracing::error!("withdrew {refusal}");
+            let reason = refusal.to_string();
+            let path = plugin.path();
+            loader.observer().event(&Observed::Refused {
+                path,
+                reason: &reason,
+            });
             changed |= live.replace(live.current().without(plugin.path()).0);
         }
     }
@@ -191,6 +199,23 @@ async fn reload(loader: &Loader, live: &LiveRegistry, wasm_files: BTreeSet<PathB
                     let verb = if served { "reloaded" } else { "loaded" };
                     let tools: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_ref()).collect();
                     tracing::info!("{verb} {}: {}", path.display(), tools.join(", "));
+                    let (plugin_name, digest, tools) =
+                        (plugin.name(), plugin.digest(), tools.len());
+                    loader.observer().event(&if served {
+                        Observed::Reloaded {
+                            plugin: plugin_name,
+                            path: &path,
+                            digest,
+                            tools,
+                        }
+                    } else {
+                        Observed::Loaded {
+                            plugin: plugin_name,
+                            path: &path,
+                            digest,
+                            tools,
+                        }
+                    });
                     current.with(plugin)
                 }
                 Err(error) if served => {
@@ -204,6 +229,13 @@ async fn reload(loader: &Loader, live: &LiveRegistry, wasm_files: BTreeSet<PathB
             }
         } else if served && !path.is_file() {
             tracing::info!("withdrew {}", path.display());
+            if let Some(plugin) = current.plugins().iter().find(|p| p.path() == path) {
+                let plugin = plugin.name();
+                loader.observer().event(&Observed::Removed {
+                    plugin,
+                    path: &path,
+                });
+            }
             current.without(&path)
         } else {
             continue;
@@ -214,4 +246,22 @@ async fn reload(loader: &Loader, live: &LiveRegistry, wasm_files: BTreeSet<PathB
         changed |= live.replace(next);
     }
     changed
+}
+
+/// Reports the lock at `path`, as now in force, to the observer.
+pub(super) fn report_lock(loader: &Loader, path: &Path) {
+    if !loader.observer().is_on() {
+        return;
+    }
+    let digest = match std::fs::read(path) {
+        Ok(bytes) => format!(
+            "sha256:{:x}",
+            <sha2::Sha256 as sha2::Digest>::digest(&bytes)
+        ),
+        Err(error) => format!("unreadable: {error}"),
+    };
+    loader.observer().event(&Observed::LockChanged {
+        path,
+        digest: &digest,
+    });
 }

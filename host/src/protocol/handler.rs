@@ -18,9 +18,11 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::json;
 
 use super::input::binding;
+use super::observing::{self, decided, failed};
 use super::pages::page;
 use super::params::invalid_params;
 use super::server::{Answer, MoatServer};
+use crate::observe::{Method, Outcome};
 use crate::runtime::bindings::moat::plugin::server_types::CompletionTarget;
 
 impl ServerHandler for MoatServer {
@@ -70,8 +72,9 @@ impl ServerHandler for MoatServer {
         let bound = || binding("tools/call", &request.name, &request.arguments);
         let retry = self.retry.open(request.input_responses, state, bound)?;
         let client = self.link(&context, retry)?;
+        let caller = self.caller(&context);
         tokio::select! {
-            result = self.call(&request.name, request.arguments.as_ref(), client) => result,
+            result = self.call(&request.name, request.arguments.as_ref(), client, caller) => result,
             () = context.ct.cancelled() => {
                 tracing::info!(tool = %request.name, "the client cancelled the call; stopped it");
                 Err(ErrorData::internal_error("the call was cancelled", None))
@@ -127,11 +130,29 @@ impl ServerHandler for MoatServer {
         for plugin in registry.resource_routes(&request.uri) {
             let client = self.link(&context, retry.clone())?;
             let stateless = client.stateless;
+            let in_flight = self.begin(
+                Method::ReadResource,
+                plugin,
+                &request.uri,
+                &(),
+                self.caller(&context),
+            );
             match plugin.read(client, &request.uri).await {
-                Ok(Some(contents)) => return Ok(ReadResourceResult::new(contents).into()),
-                Ok(None) => continue,
+                Ok(Some(contents)) => {
+                    observing::end(in_flight, || Outcome::Ok);
+                    return Ok(ReadResourceResult::new(contents).into());
+                }
+                Ok(None) => {
+                    // Not this plugin's: not a request it served.
+                    if let Some(in_flight) = in_flight {
+                        in_flight.discard();
+                    }
+                    continue;
+                }
                 Err(error) => {
-                    return match self.input_or_error(error, stateless, bound)? {
+                    let answer = self.input_or_error(error, stateless, bound);
+                    observing::end(in_flight, || decided(&answer));
+                    return match answer? {
                         Answer::Input(input) => Ok(input.into()),
                         Answer::Failed(error) => {
                             Err(ErrorData::internal_error(error.to_string(), None))
@@ -197,13 +218,27 @@ impl ServerHandler for MoatServer {
         let arguments = chosen.to_string();
         let client = self.link(&context, retry)?;
         let stateless = client.stateless;
+        let caller = self.caller(&context);
+        let in_flight = self.begin(Method::GetPrompt, plugin, &request.name, &chosen, caller);
         match plugin.prompt(client, &request.name, arguments).await {
-            Ok(Ok(result)) => Ok(result.into()),
-            Ok(Err(refused)) => Err(ErrorData::invalid_params(refused, None)),
-            Err(error) => match self.input_or_error(error, stateless, bound)? {
-                Answer::Input(input) => Ok(input.into()),
-                Answer::Failed(error) => Err(ErrorData::internal_error(error.to_string(), None)),
-            },
+            Ok(Ok(result)) => {
+                observing::end(in_flight, || Outcome::Ok);
+                Ok(result.into())
+            }
+            Ok(Err(refused)) => {
+                observing::end(in_flight, || Outcome::ToolError);
+                Err(ErrorData::invalid_params(refused, None))
+            }
+            Err(error) => {
+                let answer = self.input_or_error(error, stateless, bound);
+                observing::end(in_flight, || decided(&answer));
+                match answer? {
+                    Answer::Input(input) => Ok(input.into()),
+                    Answer::Failed(error) => {
+                        Err(ErrorData::internal_error(error.to_string(), None))
+                    }
+                }
+            }
         }
     }
 
@@ -235,9 +270,17 @@ impl ServerHandler for MoatServer {
             .map_err(|e| ErrorData::invalid_params(format!("bad context: {e}"), None))?;
         let client = self.link(&context, None)?;
         let argument = &request.argument;
-        plugin
+        let (CompletionTarget::Prompt(named) | CompletionTarget::ResourceTemplate(named)) = &target;
+        let caller = self.caller(&context);
+        let in_flight = self.begin(Method::Complete, plugin, named, argument, caller);
+        let completed = plugin
             .complete(client, target, &argument.name, &argument.value, chosen)
-            .await
+            .await;
+        observing::end(in_flight, || match &completed {
+            Ok(_) => Outcome::Ok,
+            Err(error) => failed(error),
+        });
+        completed
             .map(CompleteResult::new)
             .map_err(|error| ErrorData::internal_error(error.to_string(), None))
     }

@@ -3,6 +3,7 @@
 
 mod handler;
 mod input;
+mod observing;
 mod pages;
 mod params;
 mod server;

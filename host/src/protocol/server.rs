@@ -15,7 +15,9 @@ use rmcp::{ErrorData, RoleServer};
 use serde_json::json;
 
 use super::input::{Answers, Retry, binding};
+use super::observing::{self, answered, decided};
 use crate::clients::{ClientLink, Subscriptions};
+use crate::observe::{Caller, Method, Observer};
 use crate::plugins::LiveRegistry;
 use crate::plugins::convert::tool_result;
 use crate::runtime::CallError;
@@ -34,6 +36,8 @@ pub struct MoatServer {
     pub(super) retry: Retry,
     /// This session's own state (each HTTP session has its own).
     pub(super) session: Arc<Session>,
+    /// Told of every request that reaches a plugin.
+    pub(super) observer: Observer,
 }
 
 /// What one session has said about itself.
@@ -59,7 +63,14 @@ impl MoatServer {
             subscriptions: Subscriptions::default(),
             retry: Retry::new(),
             session: Arc::default(),
+            observer: Observer::default(),
         }
+    }
+
+    /// The same server, telling `observer` of every request that reaches a
+    /// plugin.
+    pub fn with_observer(self, observer: Observer) -> Self {
+        Self { observer, ..self }
     }
 
     /// The same server for a new session, with state of its own.
@@ -74,31 +85,41 @@ impl MoatServer {
         }
     }
 
-    /// Runs one tool call for `client`. An unknown tool is a protocol error;
-    /// everything that goes wrong inside the plugin is a tool result with
-    /// `isError`.
+    /// Runs one tool call for `client` (who is `caller`). An unknown tool is
+    /// a protocol error; everything that goes wrong inside the plugin is a
+    /// tool result with `isError`.
     pub async fn call(
         &self,
         name: &str,
         arguments: Option<&JsonObject>,
         client: ClientLink,
+        caller: Caller,
     ) -> Result<CallToolResponse, ErrorData> {
         let registry = self.registry.current();
         let plugin = registry
             .route(name)
             .ok_or_else(|| ErrorData::invalid_params(format!("Unknown tool: {name}"), None))?;
         let none = JsonObject::new();
+        let arguments = arguments.unwrap_or(&none);
+        let in_flight = self.begin(Method::CallTool, plugin, name, arguments, caller);
         let stateless = client.stateless;
         let request = || binding("tools/call", name, &arguments);
-        match plugin.call(client, name, arguments.unwrap_or(&none)).await {
-            Ok(result) => Ok(result.into()),
-            Err(error) => match self.input_or_error(error, stateless, request)? {
-                Answer::Input(input) => Ok(input.into()),
-                Answer::Failed(error) => {
-                    tracing::warn!(tool = name, "{error}");
-                    Ok(tool_result::error(error.to_string()).into())
+        match plugin.call(client, name, arguments).await {
+            Ok(result) => {
+                observing::end(in_flight, || answered(&result));
+                Ok(result.into())
+            }
+            Err(error) => {
+                let answer = self.input_or_error(error, stateless, request);
+                observing::end(in_flight, || decided(&answer));
+                match answer? {
+                    Answer::Input(input) => Ok(input.into()),
+                    Answer::Failed(error) => {
+                        tracing::warn!(tool = name, "{error}");
+                        Ok(tool_result::error(error.to_string()).into())
+                    }
                 }
-            },
+            }
         }
     }
 

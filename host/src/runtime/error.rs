@@ -114,6 +114,26 @@ pub enum CallError {
     },
 }
 
+impl CallError {
+    /// The limit that stopped the call, by a short stable name (`timeout`,
+    /// `memory`, `output`, `concurrency`, or an [`Exceeded`] kind); `None`
+    /// when no limit did.
+    pub fn limit(&self) -> Option<&'static str> {
+        match self {
+            Self::Timeout { .. } => Some("timeout"),
+            Self::Memory { .. } => Some("memory"),
+            Self::Limit { exceeded, .. } => Some(exceeded.kind()),
+            Self::OutputTooLarge { .. } | Self::Output { .. } => Some("output"),
+            Self::Busy { .. } => Some("concurrency"),
+            Self::NotStarted { .. }
+            | Self::Trap { .. }
+            | Self::BadResult { .. }
+            | Self::InputRequired { .. }
+            | Self::MissingCapability { .. } => None,
+        }
+    }
+}
+
 fn humanize(limit: Duration) -> String {
     if limit.subsec_millis() == 0 {
         format!("{} s", limit.as_secs())
@@ -156,4 +176,19 @@ pub enum Exceeded {
     /// `wasi:http` used by a plugin without a network grant.
     #[error("it called `{0}`, but HTTP is not granted to it (manifest key `capabilities.network`)")]
     HttpNotGranted(String),
+}
+
+impl Exceeded {
+    /// The limit's short stable name, e.g. `handles`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Memory(_) => "memory",
+            Self::TableElements(_) => "table_elements",
+            Self::Handles(_) => "handles",
+            Self::HttpFields(_) => "http_fields",
+            Self::OpenFiles(_) => "open_files",
+            Self::HostFiles(_) => "host_files",
+            Self::HttpNotGranted(_) => "network",
+        }
+    }
 }

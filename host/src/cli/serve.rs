@@ -1,0 +1,165 @@
+//! `moat serve`: load a plugin directory and serve it over stdio or
+//! Streamable HTTP, reloading it with `--watch`.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Args;
+use rmcp::ServiceExt as _;
+use rmcp::service::ServerInitializeError;
+
+use crate::observe::Observer;
+use crate::plugins::lock::{self, Locked};
+use crate::plugins::{Loader, startup};
+use crate::protocol::MoatServer;
+use crate::runtime::{CompileCache, Runtime};
+use crate::transport::http::HttpArgs;
+
+/// The flags of `moat serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Directory holding NAME.wasm plugin components.
+    #[arg(long, value_name = "DIR")]
+    pub plugins: PathBuf,
+    /// Reload plugins as their files change, and tell clients.
+    #[arg(long)]
+    pub watch: bool,
+    /// Serve only plugins whose tool definitions match the lock written
+    /// by `moat lock`; refuse (and log) any that differ.
+    #[arg(long)]
+    pub locked: bool,
+    /// The lock file [default: DIR/moat.lock].
+    #[arg(long, value_name = "FILE", requires = "locked")]
+    pub lock: Option<PathBuf>,
+    /// Start serving after this long even if some plugins are still
+    /// loading (a large component compiling for the first time); each is
+    /// served when it has loaded, and clients are told. `0s` serves at
+    /// once.
+    #[arg(long, value_name = "DURATION", env = "MOAT_STARTUP_WAIT",
+        default_value_t = startup::DEFAULT_WAIT.into())]
+    pub startup_wait: humantime::Duration,
+    /// Streamable HTTP instead of stdio, and its limits.
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// Serves the plugin directory of `args` over stdio, or over HTTP with
+/// `--http`, until the client disconnects (stdio) or the process is stopped.
+pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCode> {
+    // Absolute, so that the paths the watcher reports match the loaded ones.
+    let dir = args.plugins.canonicalize().with_context(|| {
+        format!(
+            "cannot read the plugin directory {}",
+            args.plugins.display()
+        )
+    })?;
+    let lock = match args.locked.then_some(args.lock) {
+        Some(file) => {
+            let file = file.unwrap_or_else(|| dir.join(lock::FILE_NAME));
+            let file = file.canonicalize().unwrap_or(file);
+            let locked = Locked::read(&file).context(
+                "--locked serves only what the lock approves; write it with `moat lock --plugins DIR`",
+            )?;
+            Some(locked)
+        }
+        None => None,
+    };
+    let runtime = Runtime::with_cache(cache)?;
+    let observer = Observer::default();
+    let loader = Loader::new(runtime.clone(), lock).with_observer(observer.clone());
+    let (registry, late) = startup::load_within(&dir, &loader, args.startup_wait.into()).await?;
+    let tools = registry.current().tools().len();
+    let plugins = registry.current().plugins().len();
+    let watch = args.watch;
+    let server = MoatServer::new(registry.clone(), watch || late.is_some()).with_observer(observer);
+    let _late = late.map(|late| {
+        let server = server.clone();
+        late.serve_as_loaded(move || {
+            let server = server.clone();
+            async move { server.tools_changed().await }
+        })
+    });
+    let _watch = if watch {
+        tracing::info!("watching {} for changes", dir.display());
+        let server = server.clone();
+        Some(crate::plugins::watcher::watch(
+            &dir,
+            loader,
+            registry,
+            move || {
+                let server = server.clone();
+                async move { server.tools_changed().await }
+            },
+        )?)
+    } else {
+        None
+    };
+    let serving = format!(
+        "{tools} tool{} from {plugins} plugin{}",
+        plural(tools),
+        plural(plugins)
+    );
+    match args.http.options() {
+        Some(options) => {
+            crate::transport::http::serve(server, options, |addr| {
+                tracing::info!(
+                    "serving {serving} over Streamable HTTP at http://{addr}{}",
+                    crate::transport::http::PATH
+                );
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => serve_stdio(server, &serving).await,
+    }
+}
+
+/// Serves `server` to one client over stdio until it disconnects.
+pub async fn serve_stdio(server: MoatServer, serving: &str) -> anyhow::Result<ExitCode> {
+    let launch = std::env::args().collect::<Vec<_>>().join(" ");
+    tracing::info!("serving {serving} over stdio; an MCP client connects by launching `{launch}`");
+    if std::io::stdin().is_terminal() {
+        tracing::info!(
+            "stdin is a terminal, but moat speaks MCP there: try `npx @modelcontextprotocol/inspector {launch}`"
+        );
+    }
+    // rmcp ends the handshake at the first message that is neither a
+    // request nor `initialize`: a notification or a response sent early
+    // (which JSON-RPC forbids answering). Such a message is dropped and the
+    // handshake starts over on the same stdin, so the later `initialize`
+    // works; so does one after an `initialize` that rmcp answered with an
+    // error.
+    let stdio = crate::transport::stdio::Stdio::new();
+    let service = loop {
+        match server.clone().serve(stdio.clone()).await {
+            Ok(service) => break service,
+            Err(ServerInitializeError::ExpectedInitializeRequest(message)) => {
+                let kind = match message {
+                    Some(rmcp::model::JsonRpcMessage::Notification(_)) => "a notification",
+                    _ => "a response",
+                };
+                tracing::info!("ignored {kind} sent before `initialize`");
+            }
+            Err(ServerInitializeError::InitializeFailed(error)) => {
+                tracing::info!(
+                    "`initialize` failed ({}); waiting for another",
+                    error.message
+                );
+            }
+            Err(ServerInitializeError::ConnectionClosed(_)) => {
+                tracing::info!("stdin closed before a client connected; exiting");
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(error) => return Err(error).context("the MCP session failed to start"),
+        }
+    };
+    service.waiting().await.context("the MCP session failed")?;
+    tracing::info!("client disconnected; exiting");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
