@@ -31,7 +31,8 @@ impl Setup {
                 .arg("--cache")
                 .arg(self.cache(server))
                 .arg("--http")
-                .arg(addr.to_string()),
+                .arg(addr.to_string())
+                .args(self.extra_args(server)),
         };
         let log = self.log_path(server, "http");
         command

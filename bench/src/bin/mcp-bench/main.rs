@@ -102,6 +102,11 @@ struct Cli {
     /// `baseline`, with a ratio moat ÷ baseline (before and after a change).
     #[arg(long, value_name = "PATH")]
     baseline: Option<PathBuf>,
+    /// An argument added to `moat serve` of moat (not of baseline), e.g.
+    /// `--moat-arg=--audit --moat-arg=/tmp/audit.log` to measure what the
+    /// audit log costs against `--baseline` the same binary (repeatable).
+    #[arg(long, value_name = "ARG", allow_hyphen_values = true)]
+    moat_arg: Vec<String>,
     /// Also draw the HTTP and stdio `tools/call` figures as an SVG.
     #[arg(long, value_name = "FILE.svg")]
     plot: Option<PathBuf>,

@@ -93,6 +93,9 @@ pub struct Setup {
     pub moat: PathBuf,
     /// The `--baseline` moat binary, if any.
     pub baseline: Option<PathBuf>,
+    /// Arguments added to `moat serve` of every moat server but baseline
+    /// (`--moat-arg`).
+    pub moat_args: Vec<String>,
     /// The math plugin.
     pub math: PathBuf,
     /// The plugin directory of each moat server measured, holding only its
@@ -139,7 +142,8 @@ impl Setup {
             .arg("--plugins")
             .arg(plugins)
             .arg("--cache")
-            .arg(cache);
+            .arg(cache)
+            .args(self.extra_args(server));
         self.spawn_stdio(server, command, label)
     }
 
@@ -155,6 +159,14 @@ impl Setup {
             .spawn()
             .with_context(|| format!("cannot start {}", server.name()))?;
         Ok(transport)
+    }
+
+    /// The `--moat-arg`s, for a moat server other than baseline.
+    pub fn extra_args(&self, server: Server) -> &[String] {
+        match server {
+            Server::Baseline | Server::Native | Server::Python => &[],
+            _ => &self.moat_args,
+        }
     }
 
     /// The plugin directory of the moat server `server`.

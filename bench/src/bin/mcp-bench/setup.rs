@@ -103,6 +103,7 @@ pub fn setup(cli: &Cli, temp: &Path) -> anyhow::Result<Setup> {
     Ok(Setup {
         moat,
         baseline: cli.baseline.clone(),
+        moat_args: cli.moat_arg.clone(),
         math,
         plugins,
         caches: temp.join("caches"),
