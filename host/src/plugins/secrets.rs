@@ -1,0 +1,279 @@
+//! The manifest's `[secrets]` policy applied to what flows through a
+//! plugin: a request's arguments before any instance is taken, and the
+//! plugin's answers before the client sees them. With a direction `off`,
+//! nothing of it is read, not even walked.
+//!
+//! Each hit is logged once, as a warning naming the plugin, the tool (or
+//! URI, or prompt), the rule ids and the JSON Pointers, never the secret.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use moat_secrets::Finding;
+use rmcp::model::JsonObject;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::runtime::CallError;
+use crate::sandbox::manifest::{SecretsMode, SecretsSection};
+
+/// Most findings a refusal or a log line lists; the rest are counted.
+const LISTED: usize = 8;
+
+/// Longest JSON Pointer shown, in bytes; a longer one is cut (its keys are
+/// the client's or the plugin's, and may be long).
+const POINTER: usize = 120;
+
+/// What a request is, for the messages: `the arguments of tool `echo``.
+#[derive(Clone, Copy)]
+pub(super) enum Request<'a> {
+    /// A tool call.
+    Tool(&'a str),
+    /// A resource read.
+    Read(&'a str),
+    /// A prompt.
+    Prompt(&'a str),
+}
+
+impl<'a> Request<'a> {
+    /// What it is (`tool`), its name as logged (a URI redacted, as it may
+    /// hold the secret), and both for a message (`tool `echo``).
+    fn fields(self) -> (&'static str, Cow<'a, str>, String) {
+        match self {
+            Self::Tool(name) => ("tool", name.into(), format!("tool `{name}`")),
+            Self::Read(uri) => {
+                let uri = moat_secrets::redact(uri);
+                let shown = format!("resource {uri}");
+                ("resource", uri, shown)
+            }
+            Self::Prompt(name) => ("prompt", name.into(), format!("prompt `{name}`")),
+        }
+    }
+}
+
+/// The arguments of a tool call as the plugin may see them: as they are,
+/// redacted, or refused.
+pub(super) fn arguments<'a>(
+    policy: SecretsSection,
+    plugin: &Arc<str>,
+    tool: &str,
+    arguments: &'a JsonObject,
+) -> Result<Cow<'a, JsonObject>, CallError> {
+    match policy.arguments {
+        SecretsMode::Off => Ok(Cow::Borrowed(arguments)),
+        SecretsMode::Refuse => {
+            let found = moat_secrets::scan_object(arguments);
+            incoming(plugin, Request::Tool(tool), &found, SecretsMode::Refuse)?;
+            Ok(Cow::Borrowed(arguments))
+        }
+        SecretsMode::Redact => {
+            let mut redacted = arguments.clone();
+            let found = moat_secrets::redact_object(&mut redacted);
+            incoming(plugin, Request::Tool(tool), &found, SecretsMode::Redact)?;
+            Ok(match found.is_empty() {
+                true => Cow::Borrowed(arguments),
+                false => Cow::Owned(redacted),
+            })
+        }
+    }
+}
+
+/// A prompt's arguments (a JSON object of strings, as text) as the plugin
+/// may see them.
+pub(super) fn prompt_arguments(
+    policy: SecretsSection,
+    plugin: &Arc<str>,
+    prompt: &str,
+    json: String,
+) -> Result<String, CallError> {
+    if policy.arguments == SecretsMode::Off {
+        return Ok(json);
+    }
+    let Ok(mut value) = serde_json::from_str::<Value>(&json) else {
+        return Ok(json); // the plugin refuses arguments that are not JSON
+    };
+    let found = match policy.arguments {
+        SecretsMode::Redact => moat_secrets::redact_value(&mut value),
+        _ => moat_secrets::scan_value(&value),
+    };
+    incoming(plugin, Request::Prompt(prompt), &found, policy.arguments)?;
+    Ok(match found.is_empty() {
+        true => json,
+        false => value.to_string(),
+    })
+}
+
+/// The URI of a resource read as the plugin may see it (a URI may carry a
+/// token in its query).
+pub(super) fn uri<'a>(
+    policy: SecretsSection,
+    plugin: &Arc<str>,
+    uri: &'a str,
+) -> Result<Cow<'a, str>, CallError> {
+    if policy.arguments == SecretsMode::Off {
+        return Ok(Cow::Borrowed(uri));
+    }
+    let found = moat_secrets::scan(uri);
+    incoming(plugin, Request::Read(uri), &found, policy.arguments)?;
+    Ok(moat_secrets::redact(uri))
+}
+
+/// A plugin's answer (a tool result, resource contents, a prompt) as the
+/// client may see it: as it is, redacted, or refused. Scans its whole MCP
+/// form, so every string the client would read is covered.
+pub(super) fn answer<T: Serialize + DeserializeOwned>(
+    policy: SecretsSection,
+    plugin: &Arc<str>,
+    request: Request<'_>,
+    answer: T,
+) -> Result<T, CallError> {
+    if policy.results == SecretsMode::Off {
+        return Ok(answer);
+    }
+    let bad = |reason: String| CallError::BadResult {
+        plugin: plugin.clone(),
+        reason,
+    };
+    let mut value = serde_json::to_value(&answer)
+        .map_err(|error| bad(format!("it could not be scanned for secrets: {error}")))?;
+    let (what, logged, name) = request.fields();
+    let found = match policy.results {
+        SecretsMode::Redact => moat_secrets::redact_value(&mut value),
+        _ => moat_secrets::scan_value(&value),
+    };
+    if found.is_empty() {
+        return Ok(answer);
+    }
+    let listed = list(&found);
+    tracing::warn!(
+        plugin = &**plugin,
+        what,
+        name = &*logged,
+        findings = listed,
+        "the answer of {name} carries what looks like a secret: {}",
+        match policy.results {
+            SecretsMode::Redact => "redacted (secrets.results = \"redact\")",
+            _ => "refused (secrets.results = \"refuse\")",
+        }
+    );
+    if policy.results == SecretsMode::Refuse {
+        return Err(bad(format!(
+            "the answer of {name} carries what looks like a secret ({listed}); its manifest refuses secrets in results (`secrets.results = \"refuse\"`), so it was withheld"
+        )));
+    }
+    serde_json::from_value(value).map_err(|error| {
+        bad(format!(
+            "once its secrets were redacted it no longer reads: {error}"
+        ))
+    })
+}
+
+/// Logs `found` in a request's arguments and, under `refuse`, refuses it.
+fn incoming(
+    plugin: &Arc<str>,
+    request: Request<'_>,
+    found: &[Finding],
+    mode: SecretsMode,
+) -> Result<(), CallError> {
+    if found.is_empty() {
+        return Ok(());
+    }
+    let (what, logged, name) = request.fields();
+    let listed = list(found);
+    tracing::warn!(
+        plugin = &**plugin,
+        what,
+        name = &*logged,
+        findings = listed,
+        "the arguments of {name} carry what looks like a secret: {}",
+        match mode {
+            SecretsMode::Redact => "redacted (secrets.arguments = \"redact\")",
+            _ => "refused, the plugin was not run (secrets.arguments = \"refuse\")",
+        }
+    );
+    match mode {
+        SecretsMode::Refuse => Err(CallError::NotStarted {
+            plugin: plugin.clone(),
+            reason: format!(
+                "the arguments of {name} carry what looks like a secret ({listed}); its manifest refuses secrets in arguments (`secrets.arguments = \"refuse\"`), so it was not run. Pass a reference to the secret, not the secret"
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// `` `aws-access-key` at /text, `jwt` at /auth `` for the first few
+/// findings (each rule and place once), and how many more.
+fn list(found: &[Finding]) -> String {
+    let mut seen: Vec<(&str, &str, bool)> = Vec::new();
+    for finding in found {
+        let key = (finding.rule, finding.pointer.as_str(), finding.in_key);
+        if !seen.contains(&key) {
+            seen.push(key);
+        }
+    }
+    let mut out = String::new();
+    for (i, (rule, pointer, in_key)) in seen.iter().take(LISTED).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let place = match pointer.is_empty() {
+            true => "the top".into(),
+            false => cut(pointer),
+        };
+        let key = if *in_key { " (in a key)" } else { "" };
+        let _ = write!(out, "`{rule}` at {place}{key}");
+    }
+    if seen.len() > LISTED {
+        let _ = write!(out, " and {} more", seen.len() - LISTED);
+    }
+    out
+}
+
+/// `pointer`, cut to [`POINTER`] bytes on a character boundary.
+fn cut(pointer: &str) -> String {
+    if pointer.len() <= POINTER {
+        return pointer.to_owned();
+    }
+    let mut end = POINTER;
+    while !pointer.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &pointer[..end])
+}
+
+/// A failed run's error as the client may read it: under a `results`
+/// policy, its text (a crash's last lines of stderr, an invalid result's
+/// reason) redacted, as the plugin wrote it.
+pub(super) fn failure(policy: SecretsSection, error: CallError) -> CallError {
+    if policy.results == SecretsMode::Off {
+        return error;
+    }
+    let clean = |plugin: &Arc<str>, reason: String| {
+        let redacted = moat_secrets::redact(&reason);
+        if redacted != reason {
+            tracing::warn!(
+                plugin = &**plugin,
+                "the error of a run carried what looks like a secret: redacted"
+            );
+        }
+        redacted.into_owned()
+    };
+    match error {
+        CallError::Trap { plugin, reason } => CallError::Trap {
+            reason: clean(&plugin, reason),
+            plugin,
+        },
+        CallError::BadResult { plugin, reason } => CallError::BadResult {
+            reason: clean(&plugin, reason),
+            plugin,
+        },
+        CallError::NotStarted { plugin, reason } => CallError::NotStarted {
+            reason: clean(&plugin, reason),
+            plugin,
+        },
+        other => other,
+    }
+}
