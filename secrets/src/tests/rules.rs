@@ -309,3 +309,14 @@ fn text_without_secrets_is_borrowed() {
         std::borrow::Cow::Borrowed(_)
     ));
 }
+
+#[test]
+fn every_rule_is_documented_for_operators() {
+    let docs = include_str!("../../../docs/operators.md");
+    for id in RULES.iter().map(|r| r.id).chain(NAMED.iter().map(|r| r.id)) {
+        assert!(
+            docs.contains(&format!("| `{id}` |")),
+            "{id} is not in docs/operators.md"
+        );
+    }
+}
