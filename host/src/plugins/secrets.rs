@@ -69,13 +69,15 @@ pub(super) fn arguments<'a>(
             Ok(Cow::Borrowed(arguments))
         }
         SecretsMode::Redact => {
+            // Scanned first, so that arguments without secrets (most) are
+            // walked once and not copied.
+            if moat_secrets::scan_object(arguments).is_empty() {
+                return Ok(Cow::Borrowed(arguments));
+            }
             let mut redacted = arguments.clone();
             let found = moat_secrets::redact_object(&mut redacted);
             incoming(plugin, Request::Tool(tool), &found, SecretsMode::Redact)?;
-            Ok(match found.is_empty() {
-                true => Cow::Borrowed(arguments),
-                false => Cow::Owned(redacted),
-            })
+            Ok(Cow::Owned(redacted))
         }
     }
 }
@@ -232,16 +234,25 @@ fn list(found: &[Finding]) -> String {
     out
 }
 
-/// `pointer`, cut to [`POINTER`] bytes on a character boundary.
+/// `pointer`, cut to [`POINTER`] bytes on a character boundary, its
+/// control characters escaped (its keys are the client's or the plugin's,
+/// and a newline in one must not start a line of the log).
 fn cut(pointer: &str) -> String {
-    if pointer.len() <= POINTER {
-        return pointer.to_owned();
-    }
-    let mut end = POINTER;
+    let mut end = pointer.len().min(POINTER);
     while !pointer.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &pointer[..end])
+    let mut shown: String = pointer[..end]
+        .chars()
+        .flat_map(|c| match c.is_control() {
+            true => c.escape_default().collect::<Vec<_>>(),
+            false => vec![c],
+        })
+        .collect();
+    if end < pointer.len() {
+        shown.push('…');
+    }
+    shown
 }
 
 /// A failed run's error as the client may read it: under a `results`
@@ -275,5 +286,49 @@ pub(super) fn failure(policy: SecretsSection, error: CallError) -> CallError {
             plugin,
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(rule: &'static str, pointer: &str) -> Finding {
+        Finding {
+            rule,
+            pointer: pointer.into(),
+            span: 0..1,
+            in_key: false,
+        }
+    }
+
+    #[test]
+    fn a_list_names_each_rule_and_place_once_and_counts_the_rest() {
+        let mut found = vec![
+            finding("jwt", "/a"),
+            finding("jwt", "/a"),
+            finding("jwt", ""),
+        ];
+        assert_eq!(list(&found), "`jwt` at /a, `jwt` at the top");
+        found.extend((0..10).map(|i| finding("aws-access-key", &format!("/{i}"))));
+        let listed = list(&found);
+        assert!(
+            listed.ends_with("`aws-access-key` at /5 and 4 more"),
+            "{listed}"
+        );
+        let mut key = finding("github-token", "/[REDACTED:github-token]");
+        key.in_key = true;
+        assert_eq!(
+            list(&[key]),
+            "`github-token` at /[REDACTED:github-token] (in a key)"
+        );
+    }
+
+    #[test]
+    fn a_pointer_is_cut_and_cannot_break_a_log_line() {
+        assert_eq!(cut("/a\nb/\u{1b}[31m"), "/a\\nb/\\u{1b}[31m");
+        let long = format!("/{}", "é".repeat(100));
+        let shown = cut(&long);
+        assert!(shown.ends_with('…') && shown.len() <= POINTER + '…'.len_utf8());
     }
 }
