@@ -109,6 +109,11 @@ async fn refused_arguments_never_reach_the_plugin() {
     }
     clean("the refusal", &message);
 
+    // Large arguments are scanned off the async threads: the same answer.
+    let big = json!({"text": format!("{} {AWS_ACCESS_KEY}", "words ".repeat(40_000))});
+    let message = tool_error(&served, "echo", big).await;
+    assert!(message.contains("`aws-access-key` at /text"), "{message}");
+
     let refused = prompt(&served, "echo", json!({"text": GITHUB_TOKEN})).await;
     let refused = refused.expect_err("a prompt with a secret is refused");
     assert!(refused.contains("`github-token` at /text"), "{refused}");
@@ -135,12 +140,16 @@ async fn refused_arguments_never_reach_the_plugin() {
         .lines()
         .filter(|l| l.contains("moat::plugins::secrets"))
         .collect();
-    assert_eq!(warnings.len(), 3, "{log}");
-    assert!(
-        warnings[0].contains("github-token` at /extra/auth/token"),
-        "{log}"
-    );
-    assert!(warnings[0].contains("leaky"), "{log}");
+    assert_eq!(warnings.len(), 4, "{log}");
+    for (warning, place) in warnings.iter().zip([
+        "`github-token` at /extra/auth/token, `aws-access-key` at /text",
+        "`aws-access-key` at /text",
+        "`github-token` at /text",
+        "`github-token` at the top",
+    ]) {
+        assert!(warning.contains(place), "{warning}");
+        assert!(warning.contains("plugin=\"leaky\""), "{warning}");
+    }
 }
 
 #[tokio::test]
@@ -230,9 +239,15 @@ async fn redacted_results_show_the_client_no_secret() {
         said["messages"][0]["content"]["text"],
         "use [REDACTED:aws-access-key]"
     );
-    // An echo of a secret is redacted on its way back.
+    // An echo of a secret is redacted on its way back, a large one too
+    // (scanned off the async threads).
     let result = served.call("echo", secret_arguments()).await;
     clean("the echo", &serde_json::to_string(&result).unwrap());
+    let filler = "words ".repeat(40_000);
+    let big = json!({"text": format!("{filler}{GITHUB_TOKEN}")});
+    let result = served.call("echo", big).await;
+    let echoed = &result.structured_content.as_ref().unwrap()["text"];
+    assert_eq!(*echoed, format!("{filler}[REDACTED:github-token]"));
     still_serves(&served).await;
     let log = stop_clean(served).await;
     assert!(

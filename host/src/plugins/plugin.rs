@@ -111,12 +111,12 @@ impl LoadedPlugin {
         tool: &str,
         arguments: &rmcp::model::JsonObject,
     ) -> Result<rmcp::model::CallToolResult, CallError> {
-        let arguments = secrets::arguments(self.secrets, &self.name, tool, arguments)?;
+        let arguments = secrets::arguments(self.secrets, &self.name, tool, arguments).await?;
         let index = self.tools.iter().position(|t| t.name == tool);
         if let Some(i) = index.filter(|_| !self.typed.is_empty()) {
             let result = self.call_typed(client, i, &arguments).await;
             let result = result.map_err(|error| secrets::failure(self.secrets, error))?;
-            return secrets::answer(self.secrets, &self.name, Request::Tool(tool), result);
+            return secrets::answer(self.secrets, &self.name, Request::Tool(tool), result).await;
         }
         let op = Op::Call {
             tool: index.map_or(tool, |i| self.own_names[i].as_str()),
@@ -136,7 +136,7 @@ impl LoadedPlugin {
             reason,
         };
         let result = tool_result::to_mcp(result).map_err(bad)?;
-        let result = secrets::answer(self.secrets, &self.name, Request::Tool(tool), result)?;
+        let result = secrets::answer(self.secrets, &self.name, Request::Tool(tool), result).await?;
         let check = index.and_then(|i| self.output_checks[i].as_ref());
         if let Some(check) = check.filter(|_| result.is_error != Some(true)) {
             let structured = result.structured_content.as_ref().ok_or_else(|| {
@@ -159,7 +159,7 @@ impl LoadedPlugin {
         client: ClientLink,
         uri: &str,
     ) -> Result<Option<Vec<rmcp::model::ResourceContents>>, CallError> {
-        let uri = &*secrets::uri(self.secrets, &self.name, uri)?;
+        let uri = &*secrets::uri(self.secrets, &self.name, uri).await?;
         let Output::Read(read) = self.run(client, Op::Read { uri }).await? else {
             unreachable!("a read answers contents");
         };
@@ -168,7 +168,9 @@ impl LoadedPlugin {
                 self.instances
                     .check_output(contents.iter().map(server_def::contents_size).sum())?;
                 let contents = contents.into_iter().map(server_def::contents).collect();
-                secrets::answer(self.secrets, &self.name, Request::Read(uri), contents).map(Some)
+                secrets::answer(self.secrets, &self.name, Request::Read(uri), contents)
+                    .await
+                    .map(Some)
             }
             Err(ReadError::NotFound) => Ok(None),
             Err(ReadError::Failed(reason)) => Err(CallError::BadResult {
@@ -186,17 +188,18 @@ impl LoadedPlugin {
         name: &str,
         arguments: String,
     ) -> Result<Result<rmcp::model::GetPromptResult, String>, CallError> {
-        let arguments = secrets::prompt_arguments(self.secrets, &self.name, name, arguments)?;
+        let arguments =
+            secrets::prompt_arguments(self.secrets, &self.name, name, arguments).await?;
         let op = Op::Prompt { name, arguments };
         let Output::Prompt(prompt) = self.run(client, op).await? else {
             unreachable!("a prompt request answers a prompt");
         };
-        match prompt.map(server_def::prompt_result) {
-            Ok(result) => {
-                secrets::answer(self.secrets, &self.name, Request::Prompt(name), result).map(Ok)
-            }
-            Err(refused) => Ok(Err(refused)),
-        }
+        let result = match prompt {
+            Ok(prompt) => server_def::prompt_result(prompt),
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let result = secrets::answer(self.secrets, &self.name, Request::Prompt(name), result);
+        result.await.map(Ok)
     }
 
     /// One run of the plugin; a failure's text passes the `[secrets]`
