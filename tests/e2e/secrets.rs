@@ -74,6 +74,14 @@ async fn prompt(served: &Served, name: &str, arguments: Value) -> Result<Value, 
     }
 }
 
+async fn complete(served: &Served, value: &str) -> Result<Vec<String>, String> {
+    let completion = served
+        .client
+        .complete_prompt_argument("echo", "text", value, None)
+        .await;
+    completion.map(|c| c.values).map_err(|e| e.to_string())
+}
+
 /// The echo answers plain text: the host still serves, and runs the plugin.
 async fn still_serves(served: &Served) {
     let result = served.call("echo", json!({"text": "hello"})).await;
@@ -127,6 +135,10 @@ async fn refused_arguments_never_reach_the_plugin() {
     );
     clean("the read's refusal", &refused);
 
+    let refused = complete(&served, GITHUB_TOKEN).await.expect_err("refused");
+    assert!(refused.contains("`github-token` at /value"), "{refused}");
+    clean("the completion's refusal", &refused);
+
     // Plain arguments still pass, and the plugin runs for them only.
     still_serves(&served).await;
     assert!(prompt(&served, "echo", json!({"text": "hi"})).await.is_ok());
@@ -140,7 +152,7 @@ async fn refused_arguments_never_reach_the_plugin() {
         .lines()
         .filter(|l| l.contains("moat::plugins::secrets"))
         .collect();
-    assert_eq!(warnings.len(), 4, "{log}");
+    assert_eq!(warnings.len(), 5, "{log}");
     for (warning, place) in warnings.iter().zip([
         "`github-token` at /extra/auth/token, `aws-access-key` at /text",
         "`aws-access-key` at /text",
@@ -234,6 +246,8 @@ async fn redacted_results_show_the_client_no_secret() {
 
     let read = read(&served, "leaky://key").await.unwrap();
     assert_eq!(read["contents"][0]["text"], "[REDACTED:private-key]");
+    let suggested = complete(&served, "ab").await.unwrap();
+    assert_eq!(suggested, ["ab!", "[REDACTED:github-token]"]);
     let said = prompt(&served, "leak", json!({})).await.unwrap();
     assert_eq!(
         said["messages"][0]["content"]["text"],

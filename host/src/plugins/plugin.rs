@@ -219,19 +219,25 @@ impl LoadedPlugin {
         value: &str,
         context: String,
     ) -> Result<rmcp::model::CompletionInfo, CallError> {
+        let (value, context) =
+            secrets::completion_arguments(self.secrets, &self.name, argument, value, context)
+                .await?;
         let op = Op::Complete {
             target,
             argument,
-            value,
+            value: &value,
             context,
         };
-        let Output::Completion(completion) = self.instances.run(client, op).await? else {
+        let Output::Completion(completion) = self.run(client, op).await? else {
             unreachable!("a completion request answers a completion");
         };
-        server_def::completion(completion).map_err(|reason| CallError::BadResult {
-            plugin: self.name.clone(),
-            reason,
-        })
+        let completion =
+            server_def::completion(completion).map_err(|reason| CallError::BadResult {
+                plugin: self.name.clone(),
+                reason,
+            })?;
+        let request = Request::Complete(argument);
+        secrets::answer(self.secrets, &self.name, request, completion).await
     }
 }
 

@@ -106,6 +106,31 @@ pub(super) async fn uri<'a>(
     }
 }
 
+/// The value being completed and the context (a JSON object of the
+/// arguments already chosen, as text) of a completion request, as the
+/// plugin may see them; found at `/value` and `/context/NAME`.
+pub(super) async fn completion_arguments<'a>(
+    policy: SecretsSection,
+    plugin: &Arc<str>,
+    argument: &str,
+    value: &'a str,
+    context: String,
+) -> Result<(Cow<'a, str>, String), CallError> {
+    let mode = policy.arguments;
+    if mode == SecretsMode::Off {
+        return Ok((Cow::Borrowed(value), context));
+    }
+    let chosen = serde_json::from_str::<Value>(&context).unwrap_or(Value::Null);
+    let both = serde_json::json!({"value": value, "context": chosen});
+    let (both, found) = inspect(mode, both, value.len() + context.len()).await;
+    if found.is_empty() {
+        return Ok((Cow::Borrowed(value), context));
+    }
+    report::incoming(plugin, Request::Complete(argument), &found, mode)?;
+    let value = both["value"].as_str().unwrap_or_default().to_owned();
+    Ok((Cow::Owned(value), both["context"].to_string()))
+}
+
 /// A plugin's answer (a tool result, resource contents, a prompt) as the
 /// client may see it: as it is, redacted, or refused. Scans its whole MCP
 /// form, so every string the client would read is covered.

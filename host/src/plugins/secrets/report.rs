@@ -30,6 +30,8 @@ pub(in crate::plugins) enum Request<'a> {
     Read(&'a str),
     /// A prompt.
     Prompt(&'a str),
+    /// A completion, of the argument named.
+    Complete(&'a str),
 }
 
 impl Request<'_> {
@@ -48,6 +50,11 @@ impl Request<'_> {
                 ("resource", uri, shown)
             }
             Self::Prompt(name) => ("prompt", name.into(), format!("prompt `{name}`")),
+            Self::Complete(name) => (
+                "completion",
+                name.into(),
+                format!("the completion of `{name}`"),
+            ),
         }
     }
 }
