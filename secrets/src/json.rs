@@ -177,10 +177,11 @@ fn string_hits(text: &str, context: Context) -> Vec<Hit> {
 fn key_context(key: &str) -> Context {
     let compiled = &*COMPILED;
     let mut context = 0;
-    for (i, rule) in NAMED.iter().enumerate() {
-        let applies = compiled.keys[i]
-            .captures(key)
-            .is_some_and(|captures| rule.unless.is_empty() || captures.get(1).is_none());
+    for i in compiled.any_key.matches(key).iter() {
+        let applies = NAMED[i].unless.is_empty()
+            || compiled.keys[i]
+                .captures(key)
+                .is_some_and(|captures| captures.get(1).is_none());
         if applies {
             context |= 1 << i;
         }

@@ -39,8 +39,10 @@ pub(crate) struct Compiled {
     set: RegexSet,
     /// Each of them, in the same order, to find where.
     each: Vec<Regex>,
-    /// Each named rule's name, matched against a JSON object key.
+    /// Each named rule's name, matched against a JSON object key...
     pub(crate) keys: Vec<Regex>,
+    /// ... all at once first, since most keys match none.
+    pub(crate) any_key: RegexSet,
     /// Each named rule's value shape, matched against a whole JSON string.
     pub(crate) values: Vec<Regex>,
 }
@@ -58,13 +60,15 @@ pub(crate) static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         )
     }));
     let build = |pattern: &str| Regex::new(pattern).expect("the rules compile");
+    let keys: Vec<String> = NAMED
+        .iter()
+        .map(|n| format!("(?i:{}(?:{}))s?$", optional(n.unless), n.name))
+        .collect();
     Compiled {
         set: RegexSet::new(&patterns).expect("the rules compile"),
         each: patterns.iter().map(|p| build(p)).collect(),
-        keys: NAMED
-            .iter()
-            .map(|n| build(&format!("(?i:{}(?:{}))s?$", optional(n.unless), n.name)))
-            .collect(),
+        any_key: RegexSet::new(&keys).expect("the rules compile"),
+        keys: keys.iter().map(|k| build(k)).collect(),
         values: NAMED
             .iter()
             .map(|n| build(&format!("^(?:{})$", n.value)))

@@ -79,3 +79,24 @@ fn a_long_run_after_a_name() {
     let text = format!("-----BEGIN PRIVATE KEY-----{}", "A".repeat(5 * MB));
     assert_eq!(bounded("a 5 MB key body", || scan(&text)).len(), 1);
 }
+
+#[test]
+fn many_small_members() {
+    let object: serde_json::Map<String, serde_json::Value> = (0..100_000)
+        .map(|i| (format!("k{i}"), serde_json::Value::from(format!("v{i}"))))
+        .collect();
+    let value = serde_json::Value::Object(object);
+    assert!(bounded("100,000 members", || scan_value(&value)).is_empty());
+    let items = serde_json::Value::Array(
+        (0..200_000)
+            .map(|i| serde_json::json!(i.to_string()))
+            .collect(),
+    );
+    let value = serde_json::json!({"tokens": items});
+    assert!(
+        bounded("200,000 strings beside a key-like name", || scan_value(
+            &value
+        ))
+        .is_empty()
+    );
+}
