@@ -128,8 +128,42 @@ pub(crate) fn redact_hits(text: &str, first: Vec<Hit>) -> Option<(String, Vec<Hi
     Some((text, found))
 }
 
-/// The hits in `text`, merged.
+/// The hits in `text`, merged. Invisible characters (zero-width spaces
+/// and joiners, bidi controls, soft hyphens, tag characters) are skipped,
+/// so that `AKIA\u{200B}IOSFODNN7EXAMPLE` is still a key: a model reads
+/// through them. Text without any costs one check that it is ASCII.
 pub(crate) fn hits(text: &str) -> Vec<Hit> {
+    if text.is_ascii() || !text.chars().any(invisible) {
+        return visible_hits(text);
+    }
+    // Where each byte of the visible text came from in `text`.
+    let mut visible = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len() + 1);
+    for (at, c) in text.char_indices().filter(|(_, c)| !invisible(*c)) {
+        origin.extend(std::iter::repeat_n(at, c.len_utf8()));
+        visible.push(c);
+    }
+    origin.push(text.len());
+    let mut found = visible_hits(&visible);
+    for hit in &mut found {
+        // From the secret's first character to just before the next visible
+        // one (the invisible characters inside it go with it).
+        hit.span = origin[hit.span.start]..origin[hit.span.end];
+    }
+    found
+}
+
+/// A character that shows nothing: Unicode format characters a secret can
+/// be broken up with and still be read.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// The hits in `text` as it is, merged.
+fn visible_hits(text: &str) -> Vec<Hit> {
     let compiled = &*COMPILED;
     let matched = compiled.set.matches(text);
     if !matched.matched_any() {

@@ -43,6 +43,9 @@ fn fragment() -> impl Strategy<Value = String> {
         "@".into(),
         "eyJ".into(),
         ".".into(),
+        "\u{200B}".into(),
+        "\u{E0041}".into(),
+        "é".into(),
     ];
     prop_oneof![
         3 => proptest::sample::select(fixed),

@@ -320,3 +320,26 @@ fn every_rule_is_documented_for_operators() {
         );
     }
 }
+
+#[test]
+fn invisible_characters_do_not_hide_a_secret() {
+    for text in [
+        "AKIA\u{200B}IOSFODNN7EXAMPLE".to_owned(),
+        "AKIAIOSF\u{00AD}ODNN7\u{E0041}EXAMPLE".to_owned(),
+        format!("x \u{202E}{}\u{202C} y", "AKIAIOSFODNN7EXAMPLE"),
+    ] {
+        assert_eq!(ids(&text), ["aws-access-key"], "{text:?}");
+        let redacted = redact(&text);
+        assert!(!redacted.contains("IOSF"), "{redacted:?}");
+        assert!(
+            redacted.contains("[REDACTED:aws-access-key]"),
+            "{redacted:?}"
+        );
+        assert!(scan(&redacted).is_empty());
+    }
+    // Around the secret, the text is kept, invisible characters too.
+    assert_eq!(
+        redact("\u{200B}é AKIA\u{200B}IOSFODNN7EXAMPLE ü\u{200B}"),
+        "\u{200B}é [REDACTED:aws-access-key] ü\u{200B}"
+    );
+}
