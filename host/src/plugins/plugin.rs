@@ -39,7 +39,7 @@ pub struct LoadedPlugin {
     pub(super) typed: Vec<crate::typed::TypedTool>,
     /// What loading warned about, for `moat check`.
     pub(super) warnings: Vec<String>,
-    /// The manifest's `[secrets]` policy (see `secrets.rs`).
+    /// The manifest's `[secrets]` policy (see `secrets/`).
     pub(super) secrets: SecretsSection,
 }
 
