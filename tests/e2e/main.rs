@@ -14,6 +14,7 @@ mod raw_stdio;
 mod reload;
 mod rust_client;
 mod sandbox;
+mod secrets;
 mod startup;
 mod stdio_backpressure;
 mod stdio_framing;

@@ -73,6 +73,13 @@ pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
         listing.max_listing >> 10,
         listing.load_timeout
     );
+    let secrets = plugin.secrets();
+    let _ = writeln!(
+        out,
+        "secrets: arguments {}, results {} (manifest [secrets])",
+        secrets.arguments.as_str(),
+        secrets.results.as_str()
+    );
     let _ = writeln!(out, "imports:");
     let mut imports: Vec<String> = plugin.imports(runtime.engine());
     imports.sort();

@@ -84,6 +84,7 @@ impl LoadedPlugin {
             prompts: Vec::new(),
             typed: Vec::new(),
             warnings: Vec::new(),
+            secrets: manifest.secrets,
         };
         let source = match typed {
             Some(funcs) => Source::Typed {

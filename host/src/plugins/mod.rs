@@ -11,6 +11,7 @@ pub mod loader;
 pub mod lock;
 mod plugin;
 pub mod registry;
+mod secrets;
 pub mod startup;
 mod typed_tools;
 mod uri_template;

@@ -8,11 +8,13 @@ use std::sync::Arc;
 use rmcp::model::Tool;
 
 use super::convert::{server_def, tool_result};
+use super::secrets::{self, Request};
 use crate::clients::ClientLink;
 use crate::runtime::bindings::moat::plugin::server_types::{CompletionTarget, ReadError};
 use crate::runtime::bindings::moat::plugin::types::ToolResult;
 use crate::runtime::{CallError, Instances, Op, Output};
 use crate::sandbox::Sandbox;
+use crate::sandbox::manifest::SecretsSection;
 
 /// A plugin ready to serve calls. Cheap to share: calls never lock it.
 /// Built by `load.rs`.
@@ -39,6 +41,8 @@ pub struct LoadedPlugin {
     pub(super) typed: Vec<crate::typed::TypedTool>,
     /// What loading warned about, for `moat check`.
     pub(super) warnings: Vec<String>,
+    /// The manifest's `[secrets]` policy (see `secrets/`).
+    pub(super) secrets: SecretsSection,
 }
 
 impl LoadedPlugin {
@@ -98,6 +102,11 @@ impl LoadedPlugin {
         &self.prompts
     }
 
+    /// The manifest's `[secrets]` policy.
+    pub fn secrets(&self) -> SecretsSection {
+        self.secrets
+    }
+
     /// Whether the plugin completes arguments.
     pub fn completes(&self) -> bool {
         self.instances.exports().completion.is_some()
@@ -105,25 +114,32 @@ impl LoadedPlugin {
 
     /// Runs the served tool `tool` with `arguments` in a fresh instance,
     /// under the plugin's limits, answering `client`. A typed tool takes
-    /// them as they are; a `moat:plugin` tool as JSON text.
+    /// them as they are; a `moat:plugin` tool as JSON text. The arguments
+    /// and the result pass the manifest's `[secrets]` policy, the
+    /// arguments before any instance is taken.
     pub async fn call(
         &self,
         client: ClientLink,
         tool: &str,
         arguments: &rmcp::model::JsonObject,
     ) -> Result<rmcp::model::CallToolResult, CallError> {
+        let arguments = secrets::arguments(self.secrets, &self.name, tool, arguments).await?;
         let index = self.tools.iter().position(|t| t.name == tool);
         if let Some(i) = index.filter(|_| !self.typed.is_empty()) {
-            return self.call_typed(client, i, arguments).await;
+            let result = self.call_typed(client, i, &arguments).await;
+            let result = result.map_err(|error| secrets::failure(self.secrets, error))?;
+            return secrets::answer(self.secrets, &self.name, Request::Tool(tool), result).await;
         }
         let op = Op::Call {
             tool: index.map_or(tool, |i| self.own_names[i].as_str()),
-            arguments: serde_json::to_string(arguments).map_err(|error| CallError::NotStarted {
-                plugin: self.name.clone(),
-                reason: format!("its arguments could not be written as JSON: {error}"),
+            arguments: serde_json::to_string(&arguments).map_err(|error| {
+                CallError::NotStarted {
+                    plugin: self.name.clone(),
+                    reason: format!("its arguments could not be written as JSON: {error}"),
+                }
             })?,
         };
-        let Output::Tool(result) = self.instances.run(client, op).await? else {
+        let Output::Tool(result) = self.run(client, op).await? else {
             unreachable!("a call answers a tool result");
         };
         self.instances.check_output(result_size(&result))?;
@@ -132,6 +148,7 @@ impl LoadedPlugin {
             reason,
         };
         let result = tool_result::to_mcp(result).map_err(bad)?;
+        let result = secrets::answer(self.secrets, &self.name, Request::Tool(tool), result).await?;
         let check = index.and_then(|i| self.output_checks[i].as_ref());
         if let Some(check) = check.filter(|_| result.is_error != Some(true)) {
             let structured = result.structured_content.as_ref().ok_or_else(|| {
@@ -154,16 +171,18 @@ impl LoadedPlugin {
         client: ClientLink,
         uri: &str,
     ) -> Result<Option<Vec<rmcp::model::ResourceContents>>, CallError> {
-        let Output::Read(read) = self.instances.run(client, Op::Read { uri }).await? else {
+        let uri = &*secrets::uri(self.secrets, &self.name, uri).await?;
+        let Output::Read(read) = self.run(client, Op::Read { uri }).await? else {
             unreachable!("a read answers contents");
         };
         match read {
             Ok(contents) => {
                 self.instances
                     .check_output(contents.iter().map(server_def::contents_size).sum())?;
-                Ok(Some(
-                    contents.into_iter().map(server_def::contents).collect(),
-                ))
+                let contents = contents.into_iter().map(server_def::contents).collect();
+                secrets::answer(self.secrets, &self.name, Request::Read(uri), contents)
+                    .await
+                    .map(Some)
             }
             Err(ReadError::NotFound) => Ok(None),
             Err(ReadError::Failed(reason)) => Err(CallError::BadResult {
@@ -181,11 +200,25 @@ impl LoadedPlugin {
         name: &str,
         arguments: String,
     ) -> Result<Result<rmcp::model::GetPromptResult, String>, CallError> {
+        let arguments =
+            secrets::prompt_arguments(self.secrets, &self.name, name, arguments).await?;
         let op = Op::Prompt { name, arguments };
-        let Output::Prompt(prompt) = self.instances.run(client, op).await? else {
+        let Output::Prompt(prompt) = self.run(client, op).await? else {
             unreachable!("a prompt request answers a prompt");
         };
-        Ok(prompt.map(server_def::prompt_result))
+        let result = match prompt {
+            Ok(prompt) => server_def::prompt_result(prompt),
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let result = secrets::answer(self.secrets, &self.name, Request::Prompt(name), result);
+        result.await.map(Ok)
+    }
+
+    /// One run of the plugin; a failure's text passes the `[secrets]`
+    /// policy for results.
+    async fn run(&self, client: ClientLink, op: Op<'_>) -> Result<Output, CallError> {
+        let output = self.instances.run(client, op).await;
+        output.map_err(|error| secrets::failure(self.secrets, error))
     }
 
     /// Suggests values for `argument` of `target`; `context` is a JSON
@@ -198,19 +231,25 @@ impl LoadedPlugin {
         value: &str,
         context: String,
     ) -> Result<rmcp::model::CompletionInfo, CallError> {
+        let (value, context) =
+            secrets::completion_arguments(self.secrets, &self.name, argument, value, context)
+                .await?;
         let op = Op::Complete {
             target,
             argument,
-            value,
+            value: &value,
             context,
         };
-        let Output::Completion(completion) = self.instances.run(client, op).await? else {
+        let Output::Completion(completion) = self.run(client, op).await? else {
             unreachable!("a completion request answers a completion");
         };
-        server_def::completion(completion).map_err(|reason| CallError::BadResult {
-            plugin: self.name.clone(),
-            reason,
-        })
+        let completion =
+            server_def::completion(completion).map_err(|reason| CallError::BadResult {
+                plugin: self.name.clone(),
+                reason,
+            })?;
+        let request = Request::Complete(argument);
+        secrets::answer(self.secrets, &self.name, request, completion).await
     }
 }
 

@@ -31,6 +31,10 @@
 //! max_schema = "64 KiB"
 //! max_listing = "4 MiB"
 //! load_timeout = "10s"
+//!
+//! [secrets]                    # scan what flows in and out for secrets
+//! arguments = "refuse"         # off | redact | refuse
+//! results = "redact"           # off | redact | refuse
 //! ```
 
 use std::collections::BTreeMap;
@@ -43,6 +47,8 @@ use std::time::Duration;
 use bytesize::ByteSize;
 use serde::Deserialize;
 use serde::de::Error as _;
+
+pub use super::secrets::{SecretsMode, SecretsSection};
 
 /// A parsed manifest, before its paths are checked on disk.
 #[derive(Debug, Default, Deserialize)]
@@ -57,6 +63,9 @@ pub struct Manifest {
     /// Limits that replace the defaults for this plugin.
     #[serde(default)]
     pub limits: LimitsSection,
+    /// Whether calls are scanned for secrets, and what happens to one.
+    #[serde(default)]
+    pub secrets: SecretsSection,
 }
 
 /// `[tools]`

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod manifest;
 pub mod network;
 pub mod output;
+pub mod secrets;
 
 use std::path::Path;
 use std::sync::Arc;
