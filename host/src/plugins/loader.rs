@@ -19,6 +19,7 @@ use crate::runtime::Runtime;
 pub struct Loader {
     runtime: Runtime,
     lock: Option<Arc<Locked>>,
+    strict: bool,
 }
 
 impl Loader {
@@ -28,7 +29,15 @@ impl Loader {
         Self {
             runtime,
             lock: lock.map(Arc::new),
+            strict: false,
         }
+    }
+
+    /// Under `strict` (`moat serve --strict`), refuses every plugin whose
+    /// definitions raise a lint finding of severity error.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// The engine plugins are compiled and run on.
@@ -43,7 +52,11 @@ impl Loader {
 
     /// Loads the plugin at `path`; see [`LoadedPlugin::load`].
     pub async fn load(&self, path: &Path) -> Result<LoadedPlugin, LoadError> {
-        let plugin = LoadedPlugin::load(&self.runtime, path).await?;
+        let mut plugin = LoadedPlugin::load(&self.runtime, path).await?;
+        if self.strict {
+            plugin.lint.make_strict();
+            plugin.refuse_if_strict(&plugin.lint.review(&[]))?;
+        }
         match &self.lock {
             Some(lock) => lock.admit(plugin),
             None => Ok(plugin),

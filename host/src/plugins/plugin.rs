@@ -37,6 +37,8 @@ pub struct LoadedPlugin {
     pub(super) typed: Vec<crate::typed::TypedTool>,
     /// What loading warned about, for `moat check`.
     pub(super) warnings: Vec<String>,
+    /// What the definition lint found at load (see `crate::lint`).
+    pub(super) lint: crate::lint::PluginLint,
 }
 
 impl LoadedPlugin {
@@ -64,6 +66,11 @@ impl LoadedPlugin {
             .imports(engine)
             .map(|(name, _)| name.to_owned())
             .collect()
+    }
+
+    /// What the definition lint found in its definitions at load.
+    pub fn lint(&self) -> &crate::lint::PluginLint {
+        &self.lint
     }
 
     /// The tools the plugin described at load, as served over MCP.
