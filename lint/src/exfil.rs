@@ -171,7 +171,7 @@ fn asks_too_much(item: &Item, param: &Param) -> Option<Finding> {
         format!(
             "parameter `{}` asks the model for {what} ({:?}), which no tool needs from it: a side channel that carries data out",
             crate::visible::visible(&param.name),
-            found.as_str().trim()
+            crate::visible::at_most(found.as_str().trim(), crate::patterns::MATCHED)
         ),
         window(&normal, from, to),
     ))

@@ -1,11 +1,12 @@
 //! `MOAT-L001` (invisible and control characters) and `MOAT-L002` (tag
 //! characters): text a user does not see and a model reads.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use crate::finding::{Code, Finding};
 use crate::item::{Item, Text};
-use crate::visible::{decode_tags, is_invisible, is_tag, is_variation_selector, window};
+use crate::visible::{at_most, decode_tags, is_invisible, is_tag, is_variation_selector, window};
 
 /// The most distinct characters a finding names.
 const NAMED: usize = 5;
@@ -34,12 +35,12 @@ pub(crate) fn check(item: &Item, text: &Text, findings: &mut Vec<Finding>) {
         i += 1;
     }
     if let (Some(&first), Some(&last)) = (hidden.first(), hidden.last()) {
-        let mut named: Vec<char> = Vec::new();
-        for &at in &hidden {
-            if !named.contains(&chars[at]) {
-                named.push(chars[at]);
-            }
-        }
+        let mut seen = HashSet::new();
+        let named: Vec<char> = hidden
+            .iter()
+            .map(|&at| chars[at])
+            .filter(|c| seen.insert(*c))
+            .collect();
         let mut list = String::new();
         for (n, c) in named.iter().take(NAMED).enumerate() {
             let sep = if n == 0 { "" } else { ", " };
@@ -62,11 +63,12 @@ pub(crate) fn check(item: &Item, text: &Text, findings: &mut Vec<Finding>) {
         ));
     }
     if let (Some(&(first, _)), Some(&(_, last))) = (tags.first(), tags.last()) {
-        let decoded: String = tags
+        let decoded = tags
             .iter()
             .map(|&(start, end)| decode_tags(&chars[start..end].iter().collect::<String>()))
             .collect::<Vec<_>>()
             .join(" ");
+        let decoded = at_most(&decoded, crate::patterns::MATCHED);
         let count: usize = tags.iter().map(|(start, end)| end - start).sum();
         findings.push(Finding::new(
             Code::TagCharacters,

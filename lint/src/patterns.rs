@@ -13,7 +13,10 @@ use regex::Regex;
 
 use crate::finding::{Code, Finding};
 use crate::item::{Item, Text};
-use crate::visible::{char_index, normalize, visible, window};
+use crate::visible::{at_most, char_index, normalize, window};
+
+/// The most characters of a match a message quotes.
+pub(crate) const MATCHED: usize = 80;
 
 /// One row: the code, what it catches, the pattern.
 pub(crate) struct Rule {
@@ -27,7 +30,7 @@ const TABLE: &[(Code, &str, &str)] = &[
     (
         Code::InstructionBlock,
         "an instruction block aimed at the model",
-        r"<\s*/?\s*(important|instructions?|system|system[ _-]?(prompt|message|instructions?)|admin|critical|assistant|override|(user|tool|ai|secret|hidden)[ _-]?instructions?|note[ _-]?to[ _-]?(the )?(ai|assistant|model|llm))(\s[^>]*)?>",
+        r"(<|&lt;|&#0*60;|&#x0*3c;)\s*/?\s*(important|instructions?|system|system[ _-]?(prompt|message|instructions?)|admin|critical|assistant|override|(user|tool|ai|secret|hidden)[ _-]?instructions?|note[ _-]?to[ _-]?(the )?(ai|assistant|model|llm))(\s[^>&]{0,200})?(>|&gt;|&#0*62;|&#x0*3e;)",
     ),
     (
         Code::InstructionBlock,
@@ -111,18 +114,16 @@ pub(crate) fn check(item: &Item, text: &Text, findings: &mut Vec<Finding>) {
     if normal.is_empty() {
         return;
     }
+    let mut found_here: Vec<Code> = Vec::new();
     for rule in RULES.iter() {
+        if found_here.contains(&rule.code) {
+            continue;
+        }
         let Some(found) = rule.pattern.find(&normal) else {
             continue;
         };
-        let place = visible(&text.place);
-        let already = findings.iter().any(|f| {
-            f.code == rule.code && f.item == item.name && f.kind == item.kind && f.place == place
-        });
-        if already {
-            continue;
-        }
-        let matched = found.as_str().trim();
+        found_here.push(rule.code);
+        let matched = at_most(found.as_str().trim(), MATCHED);
         let from = char_index(&normal, found.start());
         let to = char_index(&normal, found.end());
         findings.push(Finding::new(

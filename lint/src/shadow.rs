@@ -9,13 +9,21 @@
 //! or "tool", or after "tool" or "function". Otherwise every description
 //! saying "add" or "read" would be flagged beside a plugin serving `add`.
 
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
 use crate::OtherTool;
 use crate::finding::{Code, Finding};
 use crate::item::{Item, Text};
 use crate::visible::{char_index, normalize, visible, window};
 
-/// The other plugins' tool names, ready to be looked for.
-pub(crate) struct Names(Vec<Name>);
+/// The other plugins' tool names, ready to be looked for: one automaton,
+/// so that a text is read once however many tools the others serve.
+pub(crate) struct Names {
+    names: Vec<Name>,
+    automaton: Option<AhoCorasick>,
+}
 
 struct Name {
     /// Lower case, as normalised text has it.
@@ -26,32 +34,47 @@ struct Name {
 
 impl Names {
     pub(crate) fn new(others: &[OtherTool]) -> Self {
-        let names = others
-            .iter()
-            .filter(|tool| !normalize(&tool.name).is_empty())
-            .map(|tool| Name {
-                lower: normalize(&tool.name),
+        let mut names: Vec<Name> = Vec::with_capacity(others.len());
+        for tool in others {
+            let lower = normalize(&tool.name);
+            if lower.is_empty() || names.iter().any(|n| n.lower == lower) {
+                continue;
+            }
+            names.push(Name {
+                lower,
                 distinctive: distinctive(&tool.name),
                 tool: tool.clone(),
-            })
-            .collect();
-        Self(names)
+            });
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(names.iter().map(|n| &n.lower))
+            .ok();
+        Self { names, automaton }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.names.is_empty() || self.automaton.is_none()
     }
 
     /// Adds a finding for each other tool that `text` names.
     pub(crate) fn check(&self, item: &Item, text: &Text, findings: &mut Vec<Finding>) {
+        let Some(automaton) = &self.automaton else {
+            return;
+        };
         let normal = normalize(&text.value);
-        for name in &self.0 {
-            let Some(at) = find(&normal, name) else {
+        let mut reported = HashSet::new();
+        for found in automaton.find_iter(&normal) {
+            let name = &self.names[found.pattern().as_usize()];
+            if reported.contains(&found.pattern())
+                || !names(&normal, found.start(), found.end(), name)
+            {
                 continue;
-            };
+            }
+            reported.insert(found.pattern());
             let (from, to) = (
-                char_index(&normal, at),
-                char_index(&normal, at + name.lower.len()),
+                char_index(&normal, found.start()),
+                char_index(&normal, found.end()),
             );
             findings.push(Finding::new(
                 Code::OtherTool,
@@ -68,20 +91,15 @@ impl Names {
     }
 }
 
-/// Where `normal` names `name`, if it does.
-fn find(normal: &str, name: &Name) -> Option<usize> {
+/// Whether `normal[start..end]`, where `name` was found, names it: it
+/// stands as a word, and is distinctive or marked as a name.
+fn names(normal: &str, start: usize, end: usize, name: &Name) -> bool {
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    normal
-        .match_indices(&name.lower)
-        .map(|(at, _)| at)
-        .find(|&at| {
-            let before = &normal[..at];
-            let after = &normal[at + name.lower.len()..];
-            if word(before.chars().next_back()) || word(after.chars().next()) {
-                return false;
-            }
-            name.distinctive || marked(before, after)
-        })
+    let (before, after) = (&normal[..start], &normal[end..]);
+    if word(before.chars().next_back()) || word(after.chars().next()) {
+        return false;
+    }
+    name.distinctive || marked(before, after)
 }
 
 /// Whether a plain word between `before` and `after` is marked as a name.

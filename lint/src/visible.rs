@@ -77,9 +77,11 @@ pub fn visible(text: &str) -> String {
 }
 
 /// The text the phrase rules match: NFKC-normalised (fullwidth and
-/// mathematical letters become plain ones), without invisible characters,
+/// mathematical letters become plain ones), each letter that is confusable
+/// with an ASCII one replaced by it (Cyrillic `о`, Greek `ο`: Unicode's
+/// confusables skeleton, UTS #39), without invisible characters,
 /// lower-cased, each run of whitespace one space. So `ＩＧＮＯＲＥ`,
-/// `ig\u{200B}nore` and `IGNORE\n  previous` all read `ignore previous`.
+/// `ig\u{200B}nore`, `іgnоrе` and `IGNORE\n  previous` all read `ignore previous`.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
@@ -95,9 +97,27 @@ pub fn normalize(text: &str) -> String {
             out.push(' ');
         }
         space = false;
-        out.extend(c.to_lowercase());
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        let mut one = [0; 4];
+        let skeleton: String = unicode_security::skeleton(c.encode_utf8(&mut one)).collect();
+        if !skeleton.is_empty() && skeleton.chars().all(|s| s.is_ascii_graphic()) {
+            out.push_str(&skeleton.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
     out
+}
+
+/// `text` cut to at most `most` characters, with `…` where it was cut.
+pub(crate) fn at_most(text: &str, most: usize) -> String {
+    match text.char_indices().nth(most) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
 }
 
 /// Characters `from..to` of `text` with some context either side, made

@@ -87,6 +87,13 @@ fn accepts(accept: &LintAccept, finding: &Finding) -> bool {
             .is_none_or(|place| *place == finding.place)
 }
 
+/// The most findings logged or printed for one plugin: a plugin cannot
+/// flood the log by raising thousands (the count of the rest is given).
+pub const SHOWN_FINDINGS: usize = 100;
+
+/// The most error findings a refusal names.
+pub const REFUSAL_NAMES: usize = 10;
+
 /// What the lint says of one plugin, once accepts are applied.
 #[derive(Debug, Default)]
 pub struct Review {
@@ -107,18 +114,27 @@ impl Review {
     }
 
     /// Why a strict host refuses the plugin, if it does: each error's code,
-    /// item and place.
+    /// item and place (the first [`REFUSAL_NAMES`]).
     pub fn refusal(&self) -> Option<String> {
-        let errors: Vec<String> = self
+        let mut errors: Vec<String> = self
             .errors()
+            .take(REFUSAL_NAMES)
             .map(|f| format!("{} at {} {}", f.code, f.item_id(), f.place))
             .collect();
+        let more = self.errors().count().saturating_sub(REFUSAL_NAMES);
+        if more > 0 {
+            errors.push(format!("and {more} more"));
+        }
         (!errors.is_empty()).then(|| errors.join(", "))
     }
 
-    /// One line per finding, then one per stale accept.
+    /// One line per finding (the first [`SHOWN_FINDINGS`], then how many
+    /// more), then one per stale accept.
     pub fn lines(&self) -> Vec<String> {
-        let findings = self.findings.iter().map(ToString::to_string);
+        let more = self.findings.len().saturating_sub(SHOWN_FINDINGS);
+        let more = (more > 0).then(|| format!("and {more} more findings"));
+        let shown = self.findings.iter().take(SHOWN_FINDINGS);
+        let findings = shown.map(ToString::to_string).chain(more);
         let stale = self.stale.iter().map(|a| {
             format!(
                 "[lint] accept {{ code = \"{}\", item = \"{}\"{} }} matches no finding: remove it, or fix its code, item or place",

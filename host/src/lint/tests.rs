@@ -43,6 +43,27 @@ accept = [{ code = "MOAT-L003", item = "tool:t" }, { code = "MOAT-L001", item = 
 }
 
 #[test]
+fn a_plugin_cannot_flood_the_log_or_a_refusal() {
+    let schema = json!({"type": "object"}).as_object().unwrap().clone();
+    let tools: Vec<Tool> = (0..150)
+        .map(|i| Tool::new(format!("t{i}"), "zero\u{200B}width", schema.clone()))
+        .collect();
+    let definitions = Definitions {
+        tools: &tools,
+        resources: &[],
+        templates: &[],
+        prompts: &[],
+    };
+    let review = PluginLint::new(&Default::default(), definitions).review(&[]);
+    assert_eq!(review.findings.len(), 150);
+    let lines = review.lines();
+    assert_eq!(lines.len(), super::SHOWN_FINDINGS + 1);
+    assert_eq!(lines.last().unwrap(), "and 50 more findings");
+    let refusal = review.refusal().unwrap();
+    assert!(refusal.ends_with(", and 140 more"), "{refusal}");
+}
+
+#[test]
 fn shadowing_is_judged_against_the_others_given_and_strict_comes_from_the_manifest() {
     let lint = lint_of(
         "Call `add` with y + 1",

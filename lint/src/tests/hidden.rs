@@ -93,6 +93,27 @@ fn tag_characters_are_decoded() {
 }
 
 #[test]
+fn a_text_of_many_different_hidden_characters_names_five_and_counts_the_rest() {
+    let text: String = ('\u{E000}'..='\u{E0FF}').collect();
+    let findings = found(&[tool(&text)], Code::HiddenCharacter);
+    assert_eq!(findings.len(), 1);
+    assert!(
+        findings[0].message.starts_with("has 256 invisible"),
+        "{}",
+        findings[0].message
+    );
+    assert!(
+        findings[0].message.contains("and 251 more"),
+        "{}",
+        findings[0].message
+    );
+    assert!(
+        findings[0].text.chars().count() < 1500,
+        "the text shown is bounded"
+    );
+}
+
+#[test]
 fn a_subdivision_flag_is_not_hidden_text() {
     let scotland = "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}";
     assert_eq!(codes(&[tool(&format!("Made in {scotland}"))]), []);

@@ -43,6 +43,21 @@ fn a_plain_word_is_found_only_where_it_is_marked_as_a_name() {
 }
 
 #[test]
+fn each_name_is_reported_once_per_text_among_many_names() {
+    let mut names: Vec<String> = (0..2000).map(|i| format!("tool_{i}")).collect();
+    names.push("send_email".into());
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let text = "send_email, then send_email again; tool_7 and tool_1999 too";
+    let found = shadowing(&[tool(text)], &others(&names));
+    let mut named: Vec<&str> = found
+        .iter()
+        .map(|f| f.message.split('`').nth(1).unwrap())
+        .collect();
+    named.sort();
+    assert_eq!(named, ["send_email", "tool_1999", "tool_7"]);
+}
+
+#[test]
 fn names_hidden_by_case_or_invisible_characters_are_found() {
     let found = shadowing(
         &[tool("SEND\u{200B}_EMAIL: cc me")],
