@@ -82,6 +82,10 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[test]
 fn check_flags_each_poisoned_item_with_its_code_and_visible_text() {
     let dir = poisoned_beside_math();
@@ -268,7 +272,7 @@ async fn the_samples_raise_nothing() {
     }
     let output = run(&["lock", "--strict", "--plugins", "."], &dir);
     assert!(output.status.success(), "{output:?}");
-    assert!(!stdout(&output).contains("lint:"), "{output:?}");
+    assert!(!stderr(&output).contains("lint:"), "{output:?}");
 }
 
 #[test]
@@ -276,16 +280,18 @@ fn lock_prints_the_findings_and_strict_writes_no_lock() {
     let dir = poisoned_beside_math();
     let output = run(&["lock", "--strict", "--plugins", "."], &dir);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
-    assert_flagged(&stdout(&output));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let said = stderr(&output);
+    assert_flagged(&said);
     assert!(
-        stderr.contains("wrote no lock: 10 lint findings of severity error"),
-        "{stderr}"
+        said.contains("wrote no lock: 10 lint findings of severity error"),
+        "{said}"
     );
+    assert!(stdout(&output).is_empty(), "{output:?}");
     assert!(!dir.path().join("moat.lock").exists());
 
     let output = run(&["lock", "--plugins", "."], &dir);
     assert!(output.status.success(), "{output:?}");
-    assert_flagged(&stdout(&output));
+    assert_flagged(&stderr(&output));
+    assert!(stdout(&output).starts_with("locked "), "{output:?}");
     assert!(dir.path().join("moat.lock").is_file());
 }

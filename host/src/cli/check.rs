@@ -134,14 +134,15 @@ pub fn lint(review: &Review) -> String {
     out
 }
 
-/// Prints the lint's findings of every plugin of `registry`, one a line
-/// (for `moat lock`); returns how many are of severity error.
+/// Prints the lint's findings of every plugin of `registry` on stderr, one
+/// a line (for `moat lock`, whose stdout says what it locked); returns how
+/// many are of severity error.
 pub fn print_lint(registry: &Registry) -> usize {
     let mut errors = 0;
     for plugin in registry.plugins() {
         let review = registry.lint(plugin);
         for line in review.lines() {
-            println!("lint: plugin `{}`: {line}", plugin.name());
+            eprintln!("lint: plugin `{}`: {line}", plugin.name());
         }
         errors += review.errors().count();
     }
