@@ -1,5 +1,6 @@
 //! Making hidden text visible, and normalising text before it is matched.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use unicode_general_category::{GeneralCategory, get_general_category};
@@ -85,13 +86,12 @@ pub fn visible(text: &str) -> String {
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
-    for c in text
-        .nfkc()
-        .filter(|c| !is_invisible(*c) || c.is_whitespace())
-    {
+    // Each distinct letter's skeleton is looked up once.
+    let mut skeletons: HashMap<char, Option<String>> = HashMap::new();
+    let mut push = |c: char, out: &mut String| {
         if c.is_whitespace() {
             space = true;
-            continue;
+            return;
         }
         if space && !out.is_empty() {
             out.push(' ');
@@ -99,14 +99,33 @@ pub fn normalize(text: &str) -> String {
         space = false;
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
-            continue;
+            return;
         }
-        let mut one = [0; 4];
-        let skeleton: String = unicode_security::skeleton(c.encode_utf8(&mut one)).collect();
-        if !skeleton.is_empty() && skeleton.chars().all(|s| s.is_ascii_graphic()) {
-            out.push_str(&skeleton.to_ascii_lowercase());
-        } else {
-            out.extend(c.to_lowercase());
+        let skeleton = skeletons.entry(c).or_insert_with(|| {
+            let mut one = [0; 4];
+            let skeleton: String = unicode_security::skeleton(c.encode_utf8(&mut one)).collect();
+            let ascii = !skeleton.is_empty() && skeleton.chars().all(|s| s.is_ascii_graphic());
+            ascii.then(|| skeleton.to_ascii_lowercase())
+        });
+        match skeleton {
+            Some(ascii) => out.push_str(ascii),
+            None => out.extend(c.to_lowercase()),
+        }
+    };
+    if text.is_ascii() {
+        // NFKC leaves ASCII as it is; only its controls are invisible.
+        for c in text
+            .chars()
+            .filter(|c| !c.is_ascii_control() || c.is_whitespace())
+        {
+            push(c, &mut out);
+        }
+    } else {
+        for c in text
+            .nfkc()
+            .filter(|c| !is_invisible(*c) || c.is_whitespace())
+        {
+            push(c, &mut out);
         }
     }
     out
