@@ -238,6 +238,26 @@ async fn under_watch_strict_keeps_the_previous_version_when_a_poisoned_one_arriv
     assert!(!served.has_changed());
 }
 
+#[tokio::test]
+async fn a_plugin_served_after_the_startup_wait_is_linted_and_refused_the_same() {
+    for strict in [false, true] {
+        let dir = poisoned_beside_math();
+        let mut args = vec!["serve", "--startup-wait", "0s", "--plugins"];
+        let path = dir.path().to_str().unwrap();
+        args.push(path);
+        if strict {
+            args.push("--strict");
+        }
+        let (served, mut log) = Watched::run_logged(args).await;
+        let expected = match strict {
+            false => "lint: plugin `poisoned`: MOAT-L001 error tool:hidden_spaces",
+            true => "refused by the definition lint (strict): MOAT-L001 at tool:hidden_spaces",
+        };
+        log.wait_for(expected).await;
+        drop(served);
+    }
+}
+
 /// The sample plugins, with their bundles (manifests and data).
 fn samples() -> PluginDir {
     PluginDir::with_math()
