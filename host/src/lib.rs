@@ -9,6 +9,7 @@
 //! | [`transport`] | stdio and Streamable HTTP: bytes to JSON-RPC messages and back |
 //! | [`protocol`] | the MCP server rmcp calls: one method per request kind |
 //! | [`plugins`] | the live registry (which plugin serves which tool), loading, reloading, the lock |
+//! | [`lint`] | the definition lint: what each plugin's definitions tell a model, checked at load |
 //! | [`typed`] | plain typed components: exported functions as tools, JSON checked against their types |
 //! | [`runtime`] | the engine, and one request run in a fresh instance of a plugin |
 //! | [`sandbox`] | what a plugin may reach: its manifest, grants and limits |
@@ -21,6 +22,7 @@
 
 pub mod cli;
 pub mod clients;
+pub mod lint;
 pub mod observe;
 pub mod plugins;
 pub mod protocol;

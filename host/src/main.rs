@@ -14,7 +14,7 @@ use moat::cli::serve::ServeArgs;
 use moat::clients::ClientLink;
 use moat::observe::Caller;
 use moat::plugins::lock::{self, Lock};
-use moat::plugins::{LiveRegistry, LoadedPlugin, Loader, startup};
+use moat::plugins::{LiveRegistry, Loader, startup};
 use moat::protocol::MoatServer;
 use moat::runtime::{CompileCache, Runtime};
 
@@ -83,6 +83,9 @@ enum Command {
         /// The lock file to write [default: DIR/moat.lock].
         #[arg(long, value_name = "FILE")]
         lock: Option<PathBuf>,
+        /// Write no lock (exit 2) on any unaccepted lint error.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print every plugin in a directory and its tools.
     List {
@@ -96,10 +99,8 @@ enum Command {
     /// Check a plugin and its manifest, and print what it is granted and denied.
     ///
     /// Exits 0 if the plugin would load, 2 if not (the reason is printed).
-    Check {
-        /// The plugin, `NAME.wasm`; its manifest is `NAME.toml` beside it.
-        plugin: PathBuf,
-    },
+    /// Prints what the definition lint finds.
+    Check(moat::cli::check::CheckArgs),
     /// Put the WIT doc comments into a built plain component.
     ///
     /// Toolchains drop the docs (the `package-docs` section) when they
@@ -168,12 +169,16 @@ async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> 
             manifest,
             release,
         } => dev(path, manifest, release, cache).await,
-        Command::Lock { plugins, lock } => {
+        Command::Lock {
+            plugins,
+            lock,
+            strict,
+        } => {
             let file = lock.unwrap_or_else(|| plugins.join(lock::FILE_NAME));
-            write_lock(plugins, &file, cache).await
+            write_lock(plugins, &file, strict, cache).await
         }
         Command::List { plugins, json } => list(plugins, json, cache).await,
-        Command::Check { plugin } => check(plugin, cache).await,
+        Command::Check(args) => moat::cli::check::run(args, cache).await,
         Command::EmbedDocs {
             wit,
             component,
@@ -219,9 +224,22 @@ async fn load(dir: &Path, cache: CompileCache) -> anyhow::Result<(Runtime, LiveR
     Ok((runtime, registry))
 }
 
-async fn write_lock(dir: PathBuf, file: &Path, cache: CompileCache) -> anyhow::Result<ExitCode> {
+async fn write_lock(
+    dir: PathBuf,
+    file: &Path,
+    strict: bool,
+    cache: CompileCache,
+) -> anyhow::Result<ExitCode> {
     let (_runtime, registry) = load(&dir, cache).await?;
     let registry = registry.current();
+    let errors = moat::cli::check::print_lint(&registry);
+    if strict && errors > 0 {
+        eprintln!(
+            "moat lock --strict: wrote no lock: {errors} lint finding{} of severity error (above); fix the plugins or accept the findings in their manifests' [lint] accept",
+            plural(errors)
+        );
+        return Ok(ExitCode::from(2));
+    }
     let lock = Lock::of(registry.plugins().iter().map(AsRef::as_ref));
     lock.write(file)?;
     let (plugins, tools) = lock.size();
@@ -261,13 +279,6 @@ async fn list(dir: PathBuf, json: bool, cache: CompileCache) -> anyhow::Result<E
             println!("  prompt   {} {description}", prompt.name);
         }
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn check(path: PathBuf, cache: CompileCache) -> anyhow::Result<ExitCode> {
-    let runtime = Runtime::with_cache(cache)?;
-    let plugin = LoadedPlugin::load(&runtime, &path).await?;
-    print!("{}", moat::cli::check::report(&plugin, &runtime));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,6 +8,7 @@ mod host_limits;
 mod langs;
 mod langs_dev;
 mod langs_typed;
+mod lint;
 mod listings;
 mod lock;
 mod raw_stdio;

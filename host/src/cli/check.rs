@@ -2,11 +2,46 @@
 //! denied, in plain words for the operator deciding whether to run it.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
-use crate::plugins::LoadedPlugin;
-use crate::runtime::Runtime;
+use crate::lint::{OtherTool, Review};
+use crate::plugins::{LoadedPlugin, Loader, Registry, startup};
+use crate::runtime::{CompileCache, Runtime};
 use crate::sandbox::Sandbox;
 use crate::sandbox::manifest::{Access, Manifest};
+
+/// `moat check`'s arguments.
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// The plugin, `NAME.wasm`; its manifest is `NAME.toml` beside it.
+    pub plugin: PathBuf,
+    /// Exit 2 if the lint finds an error (`serve --strict` would refuse it).
+    #[arg(long)]
+    pub strict: bool,
+    /// Also lint for shadowing of the tools of the plugins in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub plugins: Option<PathBuf>,
+}
+
+/// `moat check PLUGIN`: the report, then the lint's findings (beside the
+/// plugins of `--plugins DIR`, if given); under `--strict`, exits 2 if one
+/// is an error.
+pub async fn run(args: CheckArgs, cache: CompileCache) -> anyhow::Result<ExitCode> {
+    let runtime = Runtime::with_cache(cache)?;
+    let plugin = LoadedPlugin::load(&runtime, &args.plugin).await?;
+    print!("{}", report(&plugin, &runtime));
+    let review = match args.plugins {
+        Some(dir) => {
+            let registry = startup::load(&dir, &Loader::new(runtime.clone(), None)).await?;
+            beside(&plugin, &registry.current())
+        }
+        None => plugin.lint().review(&[]),
+    };
+    print!("{}", lint(&review));
+    let refused = args.strict && review.errors().next().is_some();
+    Ok(ExitCode::from(if refused { 2 } else { 0 }))
+}
 
 /// The report for a plugin that loaded.
 pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
@@ -88,6 +123,55 @@ pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
         let _ = writeln!(out, "  {import:width$}  {}", verdict(import, sandbox));
     }
     out
+}
+
+/// What the definition lint says, one finding a line, after a summary.
+pub fn lint(review: &Review) -> String {
+    let mut out = String::new();
+    let errors = review.errors().count();
+    let _ = writeln!(
+        out,
+        "lint: {} finding(s), {errors} of severity error; {} accepted by the manifest",
+        review.findings.len(),
+        review.accepted.len()
+    );
+    for line in review.lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    out
+}
+
+/// Prints the lint's findings of every plugin of `registry` on stderr, one
+/// a line (for `moat lock`, whose stdout says what it locked); returns how
+/// many are of severity error.
+pub fn print_lint(registry: &Registry) -> usize {
+    let mut errors = 0;
+    for plugin in registry.plugins() {
+        let review = registry.lint(plugin);
+        for line in review.lines() {
+            eprintln!("lint: plugin `{}`: {line}", plugin.name());
+        }
+        errors += review.errors().count();
+    }
+    errors
+}
+
+/// The lint of `plugin` beside the plugins of `registry` (other than
+/// itself, by file name), whose tools it must not name.
+pub fn beside(plugin: &LoadedPlugin, registry: &Registry) -> Review {
+    let others: Vec<OtherTool> = registry
+        .plugins()
+        .iter()
+        .filter(|other| other.path().file_name() != plugin.path().file_name())
+        .flat_map(|other| {
+            registry.served_by(other).map(|name| OtherTool {
+                name: name.to_owned(),
+                plugin: other.name().to_owned(),
+            })
+        })
+        .filter(|other| !plugin.tools().iter().any(|t| t.name == other.name))
+        .collect();
+    plugin.lint().review(&others)
 }
 
 /// A plain component's tools: where each comes from, its description's

@@ -40,6 +40,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", env = "MOAT_STARTUP_WAIT",
         default_value_t = startup::DEFAULT_WAIT.into())]
     pub startup_wait: humantime::Duration,
+    /// Refuse each plugin with a lint finding of severity error that its
+    /// manifest does not accept (else findings are only logged).
+    #[arg(long)]
+    pub strict: bool,
     /// Streamable HTTP instead of stdio, and its limits.
     #[command(flatten)]
     pub http: HttpArgs,
@@ -68,7 +72,9 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
     };
     let runtime = Runtime::with_cache(cache)?;
     let observer = Observer::default();
-    let loader = Loader::new(runtime.clone(), lock).with_observer(observer.clone());
+    let loader = Loader::new(runtime.clone(), lock)
+        .strict(args.strict)
+        .with_observer(observer.clone());
     let (registry, late) = startup::load_within(&dir, &loader, args.startup_wait.into()).await?;
     let tools = registry.current().tools().len();
     let plugins = registry.current().plugins().len();

@@ -53,6 +53,20 @@ pub enum LoadError {
         /// The plugin file.
         path: PathBuf,
     },
+    /// The definition lint found errors in a plugin under `--strict` or
+    /// `[lint] strict = true`.
+    #[error(
+        "{}: plugin `{plugin}` refused by the definition lint (strict): {findings}; see each finding in the log or `moat check`, then fix the plugin or accept the finding in its manifest's [lint] accept",
+        path.display()
+    )]
+    Lint {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's name.
+        plugin: String,
+        /// Each error finding's code, item and place.
+        findings: String,
+    },
     /// The manifest beside the plugin could not be read or parsed.
     #[error(transparent)]
     Manifest(#[from] crate::sandbox::manifest::ManifestError),

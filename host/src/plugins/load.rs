@@ -14,6 +14,7 @@ use super::error::LoadError;
 use super::plugin::LoadedPlugin;
 use super::typed_tools;
 use crate::clients::ClientLink;
+use crate::lint::{Definitions, PluginLint, Review};
 use crate::runtime::{CallError, CallState, Described, Exports, Instances, Op, Output, Runtime};
 use crate::sandbox::Sandbox;
 use crate::sandbox::manifest::{Manifest, ToolsSection};
@@ -85,6 +86,7 @@ impl LoadedPlugin {
             typed: Vec::new(),
             warnings: Vec::new(),
             secrets: manifest.secrets,
+            lint: PluginLint::default(),
         };
         let source = match typed {
             Some(funcs) => Source::Typed {
@@ -94,7 +96,32 @@ impl LoadedPlugin {
             None => Source::Describe,
         };
         plugin.describe(&manifest.tools, source).await?;
+        plugin.lint = PluginLint::new(&manifest.lint, plugin.definitions());
+        plugin.refuse_if_strict(&plugin.lint.review(&[]))?;
         Ok(plugin)
+    }
+
+    /// The definitions as served, for the lint.
+    fn definitions(&self) -> Definitions<'_> {
+        Definitions {
+            tools: &self.tools,
+            resources: &self.resources,
+            templates: &self.templates,
+            prompts: &self.prompts,
+        }
+    }
+
+    /// Refuses the plugin if its lint is strict (`[lint] strict = true` or
+    /// `--strict`) and `review` has a finding of severity error.
+    pub(super) fn refuse_if_strict(&self, review: &Review) -> Result<(), LoadError> {
+        match review.refusal().filter(|_| self.lint.strict()) {
+            Some(findings) => Err(LoadError::Lint {
+                path: self.path.clone(),
+                plugin: self.name.to_string(),
+                findings,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Asks the plugin, once, what it serves, within its load budget (for a

@@ -21,6 +21,7 @@ pub struct Loader {
     runtime: Runtime,
     lock: Option<Arc<Locked>>,
     observer: Observer,
+    strict: bool,
 }
 
 impl Loader {
@@ -31,6 +32,7 @@ impl Loader {
             runtime,
             lock: lock.map(Arc::new),
             observer: Observer::default(),
+            strict: false,
         }
     }
 
@@ -42,6 +44,13 @@ impl Loader {
     /// Where loads, reloads and refusals are reported.
     pub fn observer(&self) -> &Observer {
         &self.observer
+    }
+
+    /// Under `strict` (`moat serve --strict`), refuses every plugin whose
+    /// definitions raise a lint finding of severity error.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// The engine plugins are compiled and run on.
@@ -57,11 +66,7 @@ impl Loader {
     /// Loads the plugin at `path`; see [`LoadedPlugin::load`]. A refusal is
     /// reported to the observer.
     pub async fn load(&self, path: &Path) -> Result<LoadedPlugin, LoadError> {
-        let loaded = LoadedPlugin::load(&self.runtime, path).await;
-        let admitted = match (&self.lock, loaded) {
-            (Some(lock), Ok(plugin)) => lock.admit(plugin),
-            (_, loaded) => loaded,
-        };
+        let admitted = self.admit(LoadedPlugin::load(&self.runtime, path).await);
         if let Err(error) = &admitted {
             let reason = error.to_string();
             self.observer.event(&Event::Refused {
@@ -70,6 +75,20 @@ impl Loader {
             });
         }
         admitted
+    }
+
+    /// `loaded`, unless `--strict` refuses its lint findings or the lock
+    /// refuses its definitions.
+    fn admit(&self, loaded: Result<LoadedPlugin, LoadError>) -> Result<LoadedPlugin, LoadError> {
+        let mut plugin = loaded?;
+        if self.strict {
+            plugin.lint.make_strict();
+            plugin.refuse_if_strict(&plugin.lint.review(&[]))?;
+        }
+        match &self.lock {
+            Some(lock) => lock.admit(plugin),
+            None => Ok(plugin),
+        }
     }
 }
 

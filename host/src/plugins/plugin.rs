@@ -43,6 +43,8 @@ pub struct LoadedPlugin {
     pub(super) warnings: Vec<String>,
     /// The manifest's `[secrets]` policy (see `secrets/`).
     pub(super) secrets: SecretsSection,
+    /// What the definition lint found at load (see `crate::lint`).
+    pub(super) lint: crate::lint::PluginLint,
 }
 
 impl LoadedPlugin {
@@ -80,6 +82,11 @@ impl LoadedPlugin {
             .imports(engine)
             .map(|(name, _)| name.to_owned())
             .collect()
+    }
+
+    /// What the definition lint found in its definitions at load.
+    pub fn lint(&self) -> &crate::lint::PluginLint {
+        &self.lint
     }
 
     /// The tools the plugin described at load, as served over MCP.

@@ -13,6 +13,7 @@ use super::listing::Listing;
 use super::loader::Loader;
 use super::plugin::LoadedPlugin;
 use super::uri_template;
+use crate::lint::{OtherTool, Review};
 
 /// The plugins being served, and indexes from each tool name, resource URI
 /// and prompt name to the plugin serving it. Each list is cut into pages
@@ -229,6 +230,30 @@ impl Registry {
     /// Every plugin loaded, in load order.
     pub fn plugins(&self) -> &[Arc<LoadedPlugin>] {
         &self.plugins
+    }
+
+    /// What the lint says of `plugin` beside this registry's other plugins
+    /// (whose tools it must not name), accepts applied.
+    pub fn lint(&self, plugin: &LoadedPlugin) -> Review {
+        let own: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_ref()).collect();
+        let mut others: Vec<OtherTool> = self
+            .routes
+            .iter()
+            .filter(|(name, owner)| owner.path() != plugin.path() && !own.contains(&name.as_str()))
+            .map(|(name, owner)| OtherTool {
+                name: name.clone(),
+                plugin: owner.name().to_owned(),
+            })
+            .collect();
+        others.sort_by(|a, b| a.name.cmp(&b.name));
+        plugin.lint().review(&others)
+    }
+
+    /// [`Self::lint`], refusing `plugin` if its lint is strict and finds an error.
+    pub fn admit_lint(&self, plugin: &LoadedPlugin) -> Result<Review, LoadError> {
+        let review = self.lint(plugin);
+        plugin.refuse_if_strict(&review)?;
+        Ok(review)
     }
 
     /// The names of the tools `plugin` actually serves here (collisions left out).

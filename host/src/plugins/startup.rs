@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use super::LoadedPlugin;
 use super::loader::{Loader, Loads};
-use super::registry::{LiveRegistry, Registry, wasm_files};
+use super::registry::{Collision, LiveRegistry, Registry, wasm_files};
 use crate::observe::Event;
 
 /// How long `moat serve` waits for its plugins before serving those that
@@ -61,7 +61,7 @@ pub async fn load_within(
             Ok(None) | Err(_) => break,
         }
     }
-    let (registry, collisions) = Registry::from_plugins(loaded);
+    let (registry, collisions) = lint(Registry::from_plugins(loaded));
     for collision in &collisions {
         tracing::error!("{collision}");
     }
@@ -112,6 +112,13 @@ impl Late {
                     }
                 };
                 let path = plugin.path().to_owned();
+                match self.live.current().admit_lint(&plugin) {
+                    Ok(review) => review.log(plugin.name()),
+                    Err(error) => {
+                        tracing::error!("skipped {error}");
+                        continue;
+                    }
+                }
                 let (next, collisions) = self.live.current().with(plugin);
                 for collision in &collisions {
                     tracing::error!("{collision}");
@@ -128,6 +135,28 @@ impl Late {
             }
         })
     }
+}
+
+/// Logs the lint's findings of each plugin of `registry` (judged beside the
+/// others, so that shadowing is seen whatever the load order), and leaves
+/// out those it refuses (strict, with an error finding).
+fn lint((registry, collisions): (Registry, Vec<Collision>)) -> (Registry, Vec<Collision>) {
+    let mut refused = Vec::new();
+    for plugin in registry.plugins() {
+        match registry.admit_lint(plugin) {
+            Ok(review) => review.log(plugin.name()),
+            Err(error) => {
+                tracing::error!("skipped {error}");
+                refused.push(plugin.path().to_owned());
+            }
+        }
+    }
+    if refused.is_empty() {
+        return (registry, collisions);
+    }
+    let kept = registry.plugins().iter();
+    let kept = kept.filter(|p| !refused.iter().any(|path| path == p.path()));
+    Registry::from_plugins(kept.cloned().collect())
 }
 
 /// Logs what each plugin of `registry` (loaded from `dir`) serves, and a

@@ -196,6 +196,17 @@ async fn reload(loader: &Loader, live: &LiveRegistry, wasm_files: BTreeSet<PathB
         let (next, collisions) = if let Some(outcome) = loaded.remove(&path) {
             match outcome {
                 Ok(plugin) => {
+                    match current.admit_lint(&plugin) {
+                        Ok(review) => review.log(plugin.name()),
+                        Err(error) if served => {
+                            tracing::error!("kept the previous version: {error}");
+                            continue;
+                        }
+                        Err(error) => {
+                            tracing::error!("not loaded: {error}");
+                            continue;
+                        }
+                    }
                     let verb = if served { "reloaded" } else { "loaded" };
                     let tools: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_ref()).collect();
                     tracing::info!("{verb} {}: {}", path.display(), tools.join(", "));

@@ -35,6 +35,9 @@
 //! [secrets]                    # scan what flows in and out for secrets
 //! arguments = "refuse"         # off | redact | refuse
 //! results = "redact"           # off | redact | refuse
+//! [lint]                       # the definition lint: see LintSection
+//! strict = true
+//! accept = [{ code = "MOAT-L006", item = "tool:search" }]
 //! ```
 
 use std::collections::BTreeMap;
@@ -66,6 +69,66 @@ pub struct Manifest {
     /// Whether calls are scanned for secrets, and what happens to one.
     #[serde(default)]
     pub secrets: SecretsSection,
+    /// How the definition lint treats this plugin.
+    #[serde(default)]
+    pub lint: LintSection,
+}
+
+/// `[lint]`: the definition lint's settings for this plugin (see
+/// `docs/operators.md`, "Definition lint"). Findings are logged either way.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintSection {
+    /// Refuse the plugin if any finding of severity error is not accepted,
+    /// as `moat serve --strict` does for every plugin. Stops a poisoned
+    /// definition (hidden text, instructions to the model, shadowing, a
+    /// side-channel parameter) from reaching a client. Default: `false`.
+    #[serde(default)]
+    pub strict: bool,
+    /// Descriptions longer than this many characters raise `MOAT-L009`
+    /// (a warning): long descriptions hide payloads below what a user
+    /// reads. Default: 1024 (`moat_lint::DEFAULT_MAX_DESCRIPTION`).
+    pub max_description_chars: Option<usize>,
+    /// Findings the operator has read and accepts, each by its code and
+    /// item (and optionally place), e.g. `[{ code = "MOAT-L006", item =
+    /// "tool:search" }]`: logged no more, refused no more. One that matches
+    /// nothing is warned about, so stale accepts get noticed. Default: none.
+    #[serde(default)]
+    pub accept: Vec<LintAccept>,
+}
+
+/// One accepted lint finding.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintAccept {
+    /// Its code, e.g. `"MOAT-L006"`.
+    #[serde(deserialize_with = "lint_code")]
+    pub code: moat_lint::Code,
+    /// Its item as findings name it: `tool:NAME` (the served name, with the
+    /// prefix), `resource:URI`, `template:URI_TEMPLATE` or `prompt:NAME`.
+    #[serde(deserialize_with = "lint_item")]
+    pub item: String,
+    /// Its place in the item, e.g. `"description"`; any place if absent.
+    pub place: Option<String>,
+}
+
+fn lint_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<moat_lint::Code, D::Error> {
+    String::deserialize(d)?.parse().map_err(D::Error::custom)
+}
+
+fn lint_item<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let item = String::deserialize(d)?;
+    let bad = |why: String| {
+        D::Error::custom(format!(
+            "`{item}` is not an item: write `tool:NAME`, `resource:URI`, `template:URI_TEMPLATE` or `prompt:NAME` ({why})"
+        ))
+    };
+    let (kind, name) = item.split_once(':').ok_or_else(|| bad("no `:`".into()))?;
+    kind.parse::<moat_lint::Kind>().map_err(bad)?;
+    if name.is_empty() {
+        return Err(bad("no name".into()));
+    }
+    Ok(item)
 }
 
 /// `[tools]`
