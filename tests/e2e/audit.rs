@@ -305,3 +305,36 @@ async fn an_audit_log_that_cannot_be_written_stops_no_call() {
         .count();
     assert_eq!(errors, 1, "logged once: {stderr}");
 }
+
+#[tokio::test]
+async fn a_second_host_is_refused_the_log_another_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let plugins = PluginDir::with_math();
+    let served = audited(&plugins, &log, &[]).await;
+    let second = moat_blocking()
+        .args(["serve", "--plugins"])
+        .arg(plugins.path())
+        .arg("--audit")
+        .arg(&log)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is being written by another process"),
+        "{stderr}"
+    );
+    math_still_works(&served).await;
+    served.stop().await;
+    let (code, out) = verify(&log, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        records(&log)
+            .iter()
+            .filter(|r| r["kind"] == "start")
+            .count(),
+        1
+    );
+}

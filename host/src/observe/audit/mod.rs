@@ -56,13 +56,22 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Opens `path` to append to (creating it, mode 0600), continuing its
-    /// chain from its last line, and writes a `start` record. Refuses a
-    /// file whose last line is broken rather than start a chain that
-    /// `moat audit verify` would then report as broken for good.
+    /// Opens `path` to append to (creating it, mode 0600), locks it,
+    /// continues its chain from its last line, and writes a `start`
+    /// record. Refuses a file another process holds locked, or whose last
+    /// line is broken, rather than start a chain that `moat audit verify`
+    /// would then report as broken for good.
     pub fn open(path: &Path, arguments: bool) -> anyhow::Result<Self> {
         let mut file = open(path)
             .with_context(|| format!("cannot open the audit log {} (--audit)", path.display()))?;
+        // One writer per log: a second host appending to it would break
+        // its chain for good.
+        file.try_lock().map_err(|_| {
+            anyhow::anyhow!(
+                "the audit log {} is being written by another process (it holds the file's lock); give each moat a log of its own",
+                path.display()
+            )
+        })?;
         let tail = last_line(&mut file)
             .with_context(|| format!("cannot read the audit log {}", path.display()))?;
         let chain = Chain::resume(tail).with_context(|| {

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use moat_audit::Chain;
@@ -36,12 +36,17 @@ enum Message {
     Record(Box<Record>),
     /// Write everything before this, sync the file, then answer.
     Flush(mpsc::Sender<()>),
+    /// Write everything before this, sync and close the file.
+    Close,
 }
 
 /// The request side of the queue.
 pub(super) struct Queue {
     sender: mpsc::SyncSender<Message>,
     shared: Arc<Shared>,
+    /// Disconnected when the writer has closed the file (in a mutex only
+    /// to be shared; it is read once, at drop, through `get_mut`).
+    closed: Mutex<mpsc::Receiver<()>>,
 }
 
 /// What the request side and the writer both see.
@@ -61,9 +66,11 @@ impl Queue {
         let len = file.metadata()?.len();
         let (sender, receiver) = mpsc::sync_channel(MAX_QUEUED);
         let shared = Arc::new(Shared::default());
+        let (closing, closed) = mpsc::channel();
         let writer = Writer {
             path,
             file,
+            _closing: closing,
             len,
             chain,
             shared: shared.clone(),
@@ -74,7 +81,11 @@ impl Queue {
         std::thread::Builder::new()
             .name("moat-audit".into())
             .spawn(move || writer.run(&receiver))?;
-        Ok(Self { sender, shared })
+        Ok(Self {
+            sender,
+            shared,
+            closed: Mutex::new(closed),
+        })
     }
 
     /// Queues `record`, or drops and counts it if the queue is full. Never
@@ -117,6 +128,18 @@ impl Queue {
     }
 }
 
+impl Drop for Queue {
+    /// Closes the file (and with it its lock) once the lines queued are
+    /// written, waiting a bounded time.
+    fn drop(&mut self) {
+        if self.sender.try_send(Message::Close).is_ok() {
+            if let Ok(closed) = self.closed.get_mut() {
+                let _ = closed.recv_timeout(FLUSH_WAIT);
+            }
+        }
+    }
+}
+
 #[derive(PartialEq, Eq)]
 enum State {
     Writing,
@@ -131,6 +154,8 @@ enum State {
 struct Writer {
     path: PathBuf,
     file: File,
+    /// Dropped after `file`, telling [`Queue`]'s drop the file is closed.
+    _closing: mpsc::Sender<()>,
     /// The file's length after the last whole line written.
     len: u64,
     chain: Chain,
@@ -148,6 +173,7 @@ impl Writer {
         while let Ok(message) = receiver.recv() {
             let mut records = Vec::new();
             let mut flushes = Vec::new();
+            let mut close = false;
             let mut size = 0;
             let mut next = Some(message);
             while let Some(message) = next.take() {
@@ -157,8 +183,9 @@ impl Writer {
                         records.push(*record);
                     }
                     Message::Flush(done) => flushes.push(done),
+                    Message::Close => close = true,
                 }
-                if size < BATCH_BYTES {
+                if size < BATCH_BYTES && !close {
                     next = receiver.try_recv().ok();
                 }
             }
@@ -168,6 +195,9 @@ impl Writer {
                 for done in flushes {
                     let _ = done.send(());
                 }
+            }
+            if close {
+                break;
             }
         }
         let _ = self.file.sync_data();
