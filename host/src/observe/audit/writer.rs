@@ -132,10 +132,10 @@ impl Drop for Queue {
     /// Closes the file (and with it its lock) once the lines queued are
     /// written, waiting a bounded time.
     fn drop(&mut self) {
-        if self.sender.try_send(Message::Close).is_ok() {
-            if let Ok(closed) = self.closed.get_mut() {
-                let _ = closed.recv_timeout(FLUSH_WAIT);
-            }
+        if self.sender.try_send(Message::Close).is_ok()
+            && let Ok(closed) = self.closed.get_mut()
+        {
+            let _ = closed.recv_timeout(FLUSH_WAIT);
         }
     }
 }
