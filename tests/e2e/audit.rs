@@ -338,3 +338,61 @@ async fn a_second_host_is_refused_the_log_another_writes() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_rug_pull_refused_by_the_lock_and_the_new_lock_are_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let plugins = PluginDir::with_math();
+    let lock = |plugins: &PluginDir| {
+        let locked = moat_blocking()
+            .args(["lock", "--plugins"])
+            .arg(plugins.path())
+            .status()
+            .unwrap();
+        assert!(locked.success());
+    };
+    lock(&plugins);
+    let lock_digest = || sha256(&std::fs::read(plugins.path().join("moat.lock")).unwrap());
+    let first = lock_digest();
+    let log_arg = log.to_str().unwrap();
+    let (mut served, _stderr) =
+        Watched::run_logged(serve(&plugins, &["--locked", "--audit", log_arg])).await;
+
+    // The lock in force at start is a line.
+    wait_for_record(&log, |r| {
+        r["kind"] == "lock" && r["sha256"] == first.as_str()
+    })
+    .await;
+
+    let staged = plugins.path().join(".partial");
+    std::fs::write(&staged, crate::lock::rug_pulled_math()).unwrap();
+    std::fs::rename(&staged, plugins.path().join("math.wasm")).unwrap();
+    let refused = wait_for_record(&log, |r| r["kind"] == "refuse").await;
+    assert!(
+        refused["reason"]
+            .as_str()
+            .unwrap()
+            .contains("differ from the lock"),
+        "{refused}"
+    );
+
+    lock(&plugins);
+    let second = lock_digest();
+    assert_ne!(first, second);
+    let changed = wait_for_record(&log, |r| {
+        r["kind"] == "lock" && r["sha256"] == second.as_str()
+    })
+    .await;
+    assert!(changed["path"].as_str().unwrap().ends_with("moat.lock"));
+    served.changed().await;
+    // The version the old lock approved is withdrawn, the new one loaded.
+    let new_version = sha256(&crate::lock::rug_pulled_math());
+    wait_for_record(&log, |r| {
+        r["kind"] == "load" && r["wasm"] == new_version.as_str()
+    })
+    .await;
+    served.client.cancel().await.unwrap();
+    let (code, out) = verify(&log, &[]);
+    assert_eq!(code, 0, "{out}");
+}
