@@ -22,10 +22,11 @@
 //! which only that kept hash reveals ([`Verify::anchor`]).
 
 mod chain;
+mod order;
 mod verify;
 
 #[cfg(test)]
 mod tests;
 
 pub use chain::{Chain, GENESIS, ResumeError, Tail, hash, last_line};
-pub use verify::{Problem, Report, Verify, What, verify};
+pub use verify::{MAX_PROBLEMS, Problem, Report, Verify, WINDOW, What, verify};

@@ -1,9 +1,23 @@
-//! Checking a log: every line in its place, unchanged.
+//! Checking a log: every line in its place, unchanged. The log is read
+//! once, front to back, holding a window of the lines ahead (their hashes
+//! and `seq`s, not their text), so that a log of any length is verified in
+//! bounded memory.
 
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io::{self, BufRead};
 
 use super::chain::{GENESIS, Head, hash};
+use super::order::{Line, Order};
+
+/// How many lines ahead verify looks to tell a line moved from its place
+/// (found further on) from lines removed. A line moved further than this
+/// is reported as missing where it was and out of order where it is.
+pub const WINDOW: usize = 65_536;
+
+/// How many problems a report keeps; the rest are only counted, so that
+/// verifying a file that is not a log at all stays bounded too.
+pub const MAX_PROBLEMS: usize = 1000;
 
 /// What is wrong at a line of a log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,20 +35,20 @@ pub enum What {
     /// removed, or its `prev` was edited.
     NotFirst,
     /// Lines are missing just before this one: `seq` jumps from `expected`
-    /// to `seq`.
+    /// to `seq`, and the lines between are nowhere near.
     Missing {
         /// The `seq` the line should have had.
         expected: u64,
         /// The `seq` it has.
         seq: u64,
     },
-    /// The line is out of order: its `seq` is not the one due here, and
-    /// the one due here is further on (or was already seen).
+    /// The line is not in its place: it belongs elsewhere in the log, or
+    /// it comes after a line that belongs later.
     OutOfOrder {
-        /// The `seq` the line should have had.
-        expected: u64,
-        /// The `seq` it has.
+        /// The line's `seq`.
         seq: u64,
+        /// The `seq` of the line before it, if that one has one.
+        after: Option<u64>,
     },
     /// No line has the hash the operator kept ([`Verify::anchor`]): the
     /// log was cut off before it, or that line was edited.
@@ -63,9 +77,11 @@ impl fmt::Display for What {
                 seq - expected,
                 seq - 1
             ),
-            Self::OutOfOrder { expected, seq } => {
-                write!(f, "out of order: seq {seq} where seq {expected} was due")
-            }
+            Self::OutOfOrder {
+                seq,
+                after: Some(after),
+            } => write!(f, "out of order: seq {seq} after seq {after}"),
+            Self::OutOfOrder { seq, after: None } => write!(f, "out of order: seq {seq}"),
             Self::AnchorMissing(anchor) => write!(
                 f,
                 "no line has the hash {anchor}: the log was cut off before that line, or it was edited"
@@ -101,19 +117,30 @@ pub struct Report {
     /// The hash of its last line ([`GENESIS`] when empty), for the
     /// operator to keep: the next verify can be given it as an anchor.
     pub last_hash: String,
-    /// Each problem, in line order.
+    /// The problems, in line order, up to [`MAX_PROBLEMS`].
     pub problems: Vec<Problem>,
+    /// How many more problems there were.
+    pub omitted: u64,
 }
 
 impl Report {
     /// Whether the chain is intact.
     pub fn is_intact(&self) -> bool {
-        self.problems.is_empty()
+        self.problems.is_empty() && self.omitted == 0
     }
 
     /// The lines named by problems.
     pub fn lines_named(&self) -> Vec<u64> {
         self.problems.iter().filter_map(|p| p.line).collect()
+    }
+
+    /// Notes `what` at `line`.
+    pub(crate) fn problem(&mut self, line: Option<u64>, what: What) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem { line, what });
+        } else {
+            self.omitted += 1;
+        }
     }
 }
 
@@ -122,7 +149,10 @@ impl fmt::Display for Report {
         for problem in &self.problems {
             writeln!(f, "{problem}")?;
         }
-        let state = match self.problems.len() {
+        if self.omitted > 0 {
+            writeln!(f, "… and {} more problems", self.omitted)?;
+        }
+        let state = match self.problems.len() as u64 + self.omitted {
             0 => "chain intact".to_owned(),
             1 => "1 problem".to_owned(),
             n => format!("{n} problems"),
@@ -146,122 +176,78 @@ pub fn verify(log: impl BufRead) -> io::Result<Report> {
     Verify::default().run(log)
 }
 
-/// One line as read: its number, bytes, and `seq` if it parsed.
-struct Seen {
-    number: u64,
-    hash: String,
-    /// Whether a problem was already named here (a bad `prev` at the next
-    /// line is then explained by it).
-    flagged: bool,
+/// The lines read but not yet judged, and how many of them have each `seq`.
+#[derive(Default)]
+struct Ahead {
+    lines: VecDeque<Line>,
+    seqs: HashMap<u64, u32>,
+}
+
+impl Ahead {
+    fn push(&mut self, line: Line) {
+        if let Ok(head) = &line.head {
+            *self.seqs.entry(head.seq).or_default() += 1;
+        }
+        self.lines.push_back(line);
+    }
+
+    fn pop(&mut self) -> Option<Line> {
+        let line = self.lines.pop_front()?;
+        if let Ok(head) = &line.head
+            && let Some(count) = self.seqs.get_mut(&head.seq)
+        {
+            *count -= 1;
+            if *count == 0 {
+                self.seqs.remove(&head.seq);
+            }
+        }
+        Some(line)
+    }
 }
 
 impl Verify {
     /// Verifies the log read from `log`.
     pub fn run(&self, mut log: impl BufRead) -> io::Result<Report> {
-        let mut lines = Vec::new();
-        let mut buf = Vec::new();
-        let mut report = Report::default();
-        let mut last_terminated = true;
+        let mut report = Report {
+            last_hash: GENESIS.to_owned(),
+            ..Report::default()
+        };
+        let mut order = Order::default();
+        let mut ahead = Ahead::default();
         let mut anchor_found = false;
-        while log.read_until(b'\n', &mut buf)? > 0 {
-            last_terminated = buf.last() == Some(&b'\n');
-            if last_terminated {
-                buf.pop();
-            }
-            let line_hash = hash(&buf);
-            anchor_found |= self.anchor.as_deref() == Some(&line_hash);
-            lines.push((std::mem::take(&mut buf), line_hash));
-        }
-        report.lines = lines.len() as u64;
-        report.last_hash = lines
-            .last()
-            .map_or_else(|| GENESIS.to_owned(), |(_, h)| h.clone());
-        let heads: Vec<Result<Head, String>> = lines
-            .iter()
-            .map(|(bytes, _)| serde_json::from_slice::<Head>(bytes).map_err(|e| e.to_string()))
-            .collect();
-        let mut expected = 0u64;
-        let mut previous: Option<Seen> = None;
-        for (index, ((_, line_hash), head)) in lines.iter().zip(&heads).enumerate() {
-            let number = index as u64 + 1;
-            let mut seen = Seen {
-                number,
-                hash: line_hash.clone(),
-                flagged: false,
-            };
-            let is_last = index + 1 == lines.len();
-            if is_last && !last_terminated {
-                report.problem(number, What::Truncated);
-                seen.flagged = true;
-            }
-            match head {
-                Err(error) => {
-                    if !seen.flagged {
-                        report.problem(number, What::NotARecord(error.clone()));
-                    }
-                    seen.flagged = true;
-                    // It stands for one record, whatever became of it.
-                    expected += 1;
+        let mut buf = Vec::new();
+        loop {
+            while ahead.lines.len() <= WINDOW {
+                buf.clear();
+                if log.read_until(b'\n', &mut buf)? == 0 {
+                    break;
                 }
-                Ok(head) => {
-                    if head.seq != expected {
-                        let due_later = heads[index + 1..]
-                            .iter()
-                            .any(|h| matches!(h, Ok(h) if h.seq == expected));
-                        let what = if head.seq < expected || due_later {
-                            What::OutOfOrder {
-                                expected,
-                                seq: head.seq,
-                            }
-                        } else {
-                            What::Missing {
-                                expected,
-                                seq: head.seq,
-                            }
-                        };
-                        report.problem(number, what);
-                        seen.flagged = true;
-                    }
-                    expected = expected.max(head.seq.saturating_add(1));
-                    check_prev(&mut report, previous.as_ref(), &mut seen, &head.prev);
+                report.lines += 1;
+                let terminated = buf.last() == Some(&b'\n');
+                if terminated {
+                    buf.pop();
                 }
+                let line = Line {
+                    number: report.lines,
+                    hash: hash(&buf),
+                    head: serde_json::from_slice::<Head>(&buf).map_err(|e| e.to_string()),
+                    terminated,
+                };
+                anchor_found |= self.anchor.as_deref() == Some(&line.hash);
+                ahead.push(line);
             }
-            previous = Some(seen);
+            let Some(line) = ahead.pop() else { break };
+            report.last_hash.clone_from(&line.hash);
+            let next = ahead.lines.front().map(|l| l.head.as_ref().map(|h| h.seq));
+            let is_last = ahead.lines.is_empty();
+            order.judge(line, next, is_last, &ahead.seqs, &mut report);
         }
         if let Some(anchor) = &self.anchor
             && !anchor_found
         {
-            report.problems.push(Problem {
-                line: None,
-                what: What::AnchorMissing(anchor.clone()),
-            });
+            report.problem(None, What::AnchorMissing(anchor.clone()));
         }
         report.problems.sort_by_key(|p| p.line.unwrap_or(u64::MAX));
         Ok(report)
-    }
-}
-
-/// Checks the `prev` of `seen` against the line before it. A mismatch
-/// names the line before as edited, unless a problem already named there
-/// or here explains it.
-fn check_prev(report: &mut Report, before: Option<&Seen>, seen: &mut Seen, prev: &str) {
-    match before {
-        None if prev != GENESIS && !seen.flagged => {
-            report.problem(seen.number, What::NotFirst);
-            seen.flagged = true;
-        }
-        Some(before) if prev != before.hash && !before.flagged && !seen.flagged => {
-            report.problem(before.number, What::Edited);
-        }
-        _ => {}
-    }
-}
-
-impl Report {
-    fn problem(&mut self, line: u64, what: What) {
-        self.problems.push(Problem {
-            line: Some(line),
-            what,
-        });
     }
 }

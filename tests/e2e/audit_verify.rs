@@ -57,7 +57,9 @@ async fn verify_names_each_edited_removed_swapped_and_truncated_line() {
     let (code, out) = verify(&swapped, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.starts_with("line 6: out of order: seq 6 where seq 5 was due\nline 7: out of order"),
+        out.starts_with(
+            "line 6: out of order: seq 6 after seq 4\nline 7: out of order: seq 5 after seq 6\n"
+        ),
         "{out}"
     );
 

@@ -60,7 +60,7 @@ proptest! {
     }
 
     #[test]
-    fn any_two_lines_moved_apart_are_found(
+    fn any_two_lines_swapped_are_the_two_found(
         (count, index) in log_and_line(),
         other in any::<prop::sample::Index>(),
     ) {
@@ -69,7 +69,32 @@ proptest! {
         prop_assume!(other != index);
         lines.swap(index, other);
         let report = verify(&join(&lines)[..]).unwrap();
+        let (first, second) = (index.min(other) as u64 + 1, index.max(other) as u64 + 1);
         let named = report.lines_named();
-        prop_assert!(named.contains(&(index as u64 + 1)) && named.contains(&(other as u64 + 1)), "{}", report);
+        prop_assert!(named.contains(&first) && named.contains(&second), "{}", report);
+        // Nothing outside the two is named; lines further apart than two
+        // are the only ones named (two apart, the line between is too).
+        prop_assert!(named.iter().all(|line| (first..=second).contains(line)), "{}", report);
+        if second - first > 2 {
+            prop_assert_eq!(named, vec![first, second], "{}", report);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn a_line_moved_elsewhere_is_found_where_it_went(
+        (count, index) in log_and_line(),
+        to in any::<prop::sample::Index>(),
+    ) {
+        let mut lines = lines(&log(count));
+        let moved = lines.remove(index);
+        let to = to.index(lines.len() + 1);
+        prop_assume!(to != index);
+        lines.insert(to, moved);
+        let report = verify(&join(&lines)[..]).unwrap();
+        prop_assert!(report.lines_named().contains(&(to as u64 + 1)), "{}", report);
     }
 }

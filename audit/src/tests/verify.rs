@@ -66,12 +66,12 @@ fn swapped_lines_are_both_named() {
     lines.swap(1, 2);
     let found = problems(&join(&lines));
     let first = What::OutOfOrder {
-        expected: 1,
         seq: 2,
+        after: Some(0),
     };
     let second = What::OutOfOrder {
-        expected: 3,
         seq: 1,
+        after: Some(2),
     };
     assert_eq!(found, [at(2, first), at(3, second)]);
 }
@@ -122,4 +122,30 @@ fn a_cut_tail_is_found_only_against_a_kept_hash() {
     );
     // An anchor still in the log, with lines after it, is fine.
     assert!(anchored.run(&log[..]).unwrap().is_intact());
+}
+
+#[test]
+fn a_log_longer_than_the_window_verifies_and_a_line_moved_past_it_is_found() {
+    let count = crate::WINDOW as u64 + 50;
+    let log = log(count);
+    let report = verify(&log[..]).unwrap();
+    assert!(report.is_intact());
+    assert_eq!(report.lines, count);
+    let mut lines = lines(&log);
+    let last = lines.len() - 1;
+    lines.swap(1, last);
+    let report = verify(&join(&lines)[..]).unwrap();
+    // Too far to be seen as a swap: missing where it was, out of place
+    // where it went; the lines between are in order.
+    assert_eq!(report.lines_named(), [2, 3, count], "{report}");
+}
+
+#[test]
+fn a_file_of_garbage_is_reported_within_bounds() {
+    let garbage = "not a log\n".repeat(crate::MAX_PROBLEMS + 10);
+    let report = verify(garbage.as_bytes()).unwrap();
+    assert_eq!(report.problems.len(), crate::MAX_PROBLEMS);
+    assert_eq!(report.omitted, 10);
+    assert!(report.to_string().contains("… and 10 more problems"));
+    assert!(!report.is_intact());
 }
