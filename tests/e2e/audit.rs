@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use crate::harness::{PluginDir, Served, math_still_works, moat_blocking, moat_command, params};
-use crate::watched::{Watched, serve};
 
 /// A text that must not reach the audit log unless argument values are asked for.
 const SECRET: &str = "the-argument-value-nobody-may-read";
@@ -67,7 +66,7 @@ pub fn verify(log: &Path, extra: &[&str]) -> (i32, String) {
     (output.status.code().unwrap(), stdout)
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))
 }
 
@@ -252,46 +251,6 @@ async fn a_restart_continues_the_chain_and_a_broken_last_line_is_refused() {
 }
 
 #[tokio::test]
-async fn reloads_removals_and_refusals_under_watch_are_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("audit.jsonl");
-    let plugins = PluginDir::with_math().with_hostile("");
-    let log_arg = log.to_str().unwrap();
-    let (mut served, _stderr) = Watched::run_logged(serve(&plugins, &["--audit", log_arg])).await;
-
-    let staged = plugins.path().join("math.wasm.part");
-    std::fs::copy(moat_test_artifacts::DUPE, &staged).unwrap();
-    std::fs::rename(&staged, plugins.path().join("math.wasm")).unwrap();
-    served.changed().await;
-    let reload = wait_for_record(&log, |r| r["kind"] == "reload").await;
-    assert_eq!(reload["plugin"], "math");
-    assert_eq!(
-        reload["wasm"],
-        sha256(&std::fs::read(moat_test_artifacts::DUPE).unwrap()).as_str()
-    );
-
-    std::fs::remove_file(plugins.path().join("hostile.wasm")).unwrap();
-    served.changed().await;
-    let removed = wait_for_record(&log, |r| r["kind"] == "remove").await;
-    assert_eq!(removed["plugin"], "hostile");
-
-    std::fs::write(plugins.path().join("broken.wasm"), b"garbage").unwrap();
-    let refused = wait_for_record(&log, |r| r["kind"] == "refuse").await;
-    assert!(
-        refused["path"].as_str().unwrap().ends_with("broken.wasm"),
-        "{refused}"
-    );
-
-    let answer = served.call("add", json!({"x": 5, "y": 3})).await;
-    assert_ne!(answer.is_error, Some(true));
-    let call = wait_for_record(&log, |r| r["kind"] == "request").await;
-    assert_eq!(call["wasm"], reload["wasm"], "the call ran the new version");
-    served.client.cancel().await.unwrap();
-    let (code, out) = verify(&log, &[]);
-    assert_eq!(code, 0, "{out}");
-}
-
-#[tokio::test]
 async fn an_audit_log_that_cannot_be_written_stops_no_call() {
     let plugins = PluginDir::with_math();
     let served = audited(&plugins, Path::new("/dev/full"), &[]).await;
@@ -337,62 +296,4 @@ async fn a_second_host_is_refused_the_log_another_writes() {
             .count(),
         1
     );
-}
-
-#[tokio::test]
-async fn a_rug_pull_refused_by_the_lock_and_the_new_lock_are_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("audit.jsonl");
-    let plugins = PluginDir::with_math();
-    let lock = |plugins: &PluginDir| {
-        let locked = moat_blocking()
-            .args(["lock", "--plugins"])
-            .arg(plugins.path())
-            .status()
-            .unwrap();
-        assert!(locked.success());
-    };
-    lock(&plugins);
-    let lock_digest = || sha256(&std::fs::read(plugins.path().join("moat.lock")).unwrap());
-    let first = lock_digest();
-    let log_arg = log.to_str().unwrap();
-    let (mut served, _stderr) =
-        Watched::run_logged(serve(&plugins, &["--locked", "--audit", log_arg])).await;
-
-    // The lock in force at start is a line.
-    wait_for_record(&log, |r| {
-        r["kind"] == "lock" && r["sha256"] == first.as_str()
-    })
-    .await;
-
-    let staged = plugins.path().join(".partial");
-    std::fs::write(&staged, crate::lock::rug_pulled_math()).unwrap();
-    std::fs::rename(&staged, plugins.path().join("math.wasm")).unwrap();
-    let refused = wait_for_record(&log, |r| r["kind"] == "refuse").await;
-    assert!(
-        refused["reason"]
-            .as_str()
-            .unwrap()
-            .contains("differ from the lock"),
-        "{refused}"
-    );
-
-    lock(&plugins);
-    let second = lock_digest();
-    assert_ne!(first, second);
-    let changed = wait_for_record(&log, |r| {
-        r["kind"] == "lock" && r["sha256"] == second.as_str()
-    })
-    .await;
-    assert!(changed["path"].as_str().unwrap().ends_with("moat.lock"));
-    served.changed().await;
-    // The version the old lock approved is withdrawn, the new one loaded.
-    let new_version = sha256(&crate::lock::rug_pulled_math());
-    wait_for_record(&log, |r| {
-        r["kind"] == "load" && r["wasm"] == new_version.as_str()
-    })
-    .await;
-    served.client.cancel().await.unwrap();
-    let (code, out) = verify(&log, &[]);
-    assert_eq!(code, 0, "{out}");
 }

@@ -2,6 +2,7 @@
 //! for wasm32-wasip2, and real MCP clients.
 
 mod audit;
+mod audit_events;
 mod audit_http;
 mod audit_verify;
 mod cli;
