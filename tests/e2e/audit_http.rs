@@ -13,7 +13,7 @@ use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::Child;
 
-use crate::audit::{verify, wait_for_record};
+use crate::audit::{sha256, verify, wait_for_record};
 use crate::harness::{PluginDir, moat_command};
 
 /// `moat serve --http 127.0.0.1:0 --audit LOG`, and where it listens.
@@ -144,6 +144,30 @@ async fn http_requests_are_logged_with_their_session_or_their_era() {
     assert_eq!(record["session"], Value::Null, "{record}");
     assert_eq!(record["target"], "add");
     assert_eq!(record["client"], "stateless/1", "{record}");
+
+    // A client naming itself with 100 KB cannot make lines that long.
+    let long_name = "n".repeat(100_000);
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": long_name, "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {}});
+    let (_, answer) = post(addr, &stateless, call_add(4, Some(meta))).await;
+    assert_eq!(
+        answer["result"]["structuredContent"]["result"], 5.0,
+        "{answer}"
+    );
+    let record = wait_for_record(&log, |r| r["seq"] == 4).await;
+    let client = record["client"].as_str().unwrap();
+    assert!(
+        client.starts_with("nnnn") && client.len() < 1200,
+        "{} bytes",
+        client.len()
+    );
+    let whole = sha256(format!("{long_name}/1").as_bytes());
+    assert!(
+        client.ends_with(&format!("…[100002 bytes, {whole}]")),
+        "{client}"
+    );
 
     moat.kill().await.unwrap();
     let (code, out) = verify(&log, &[]);

@@ -22,6 +22,7 @@ use self::record::{Fields, Record};
 use self::writer::Queue;
 use super::{Call, Event, Outcome, Sink};
 
+pub use record::MAX_FIELD;
 pub use writer::{MAX_QUEUED, MAX_QUEUED_BYTES};
 
 /// The flags of the audit log.

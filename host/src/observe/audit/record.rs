@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 use serde_json::Value;
+use sha2::{Digest as _, Sha256};
 
 use crate::observe::{Call, Event, Outcome};
 
@@ -80,12 +81,20 @@ pub(super) struct Request {
 /// What a record holds besides its variable parts.
 const OVERHEAD: usize = 512;
 
+/// The longest text a request line takes from the client as it is: its
+/// `clientInfo`, protocol version, session header, and the tool, prompt or
+/// URI it names (a resource template matches a URI of any length, up to a
+/// 16 MiB message). Longer text is cut here and followed by its length
+/// and SHA-256, so that a client cannot make each line of the log
+/// megabytes long and fill the disk.
+pub const MAX_FIELD: usize = 1024;
+
 impl Record {
     /// The record of `call`, ended with `outcome`; with its argument
     /// values, redacted, if `arguments`.
     pub fn request(call: &Call, outcome: &Outcome, arguments: bool) -> Self {
         let mut values = arguments.then(|| call.arguments.clone()).flatten();
-        let mut size = OVERHEAD + call.target.len();
+        let mut size = OVERHEAD + call.target.len().min(2 * MAX_FIELD);
         if let Some(values) = &mut values {
             redact(values);
             size += json_size(values);
@@ -96,14 +105,14 @@ impl Record {
         };
         let caller = &call.caller;
         let request = Request {
-            era: caller.era.clone(),
-            session: caller.session.clone(),
-            client: caller.client.clone(),
-            identity: caller.identity.clone(),
+            era: caller.era.as_ref().map(capped),
+            session: caller.session.as_ref().map(capped),
+            client: caller.client.as_ref().map(capped),
+            identity: caller.identity.as_ref().map(capped),
             method: call.method.as_str(),
             plugin: call.plugin.clone(),
             wasm: call.digest.clone(),
-            target: call.target.clone(),
+            target: cut(&call.target).unwrap_or_else(|| call.target.clone()),
             arguments_sha256: call.arguments_digest.clone(),
             arguments: values,
             outcome: outcome.as_str(),
@@ -172,6 +181,26 @@ impl Record {
 /// redaction.
 fn redact(arguments: &mut Value) {
     let _ = arguments;
+}
+
+/// `text`, or a new one cut to [`MAX_FIELD`] if longer.
+fn capped(text: &Arc<str>) -> Arc<str> {
+    cut(text).map_or_else(|| text.clone(), Into::into)
+}
+
+/// `text` cut to at most [`MAX_FIELD`] bytes (at a character's start),
+/// followed by its whole length and SHA-256; `None` if it is not longer.
+fn cut(text: &str) -> Option<String> {
+    if text.len() <= MAX_FIELD {
+        return None;
+    }
+    let end = text.floor_char_boundary(MAX_FIELD);
+    let digest = Sha256::digest(text.as_bytes());
+    Some(format!(
+        "{}…[{} bytes, sha256:{digest:x}]",
+        &text[..end],
+        text.len()
+    ))
 }
 
 /// How long `value` is as JSON text.

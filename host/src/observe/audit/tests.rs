@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 use moat_audit::Chain;
 
 use super::AuditLog;
-use super::record::Record;
+use super::record::{MAX_FIELD, Record};
 use super::writer::{MAX_QUEUED, Queue};
+use sha2::{Digest as _, Sha256};
+
 use crate::observe::{Call, Caller, Method, Outcome, Sink as _};
 
 fn call(keep: bool) -> Call {
@@ -164,4 +166,33 @@ fn a_stuck_disk_drops_and_counts_records_instead_of_blocking() {
     let text: String = log.iter().map(|l| format!("{l}\n")).collect();
     let report = moat_audit::verify(text.as_bytes()).unwrap();
     assert!(report.is_intact(), "{report}");
+}
+
+#[test]
+fn text_a_client_chose_is_cut_to_its_bound_with_its_length_and_hash() {
+    let long = "é".repeat(5000);
+    let mut call = call(false);
+    call.target = long.clone();
+    call.caller.client = Some(long.as_str().into());
+    call.caller.session = Some(long.as_str().into());
+    let text = line(&Record::request(&call, &Outcome::Ok, false));
+    let record: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let digest = format!("{:x}", Sha256::digest(long.as_bytes()));
+    for key in ["target", "client", "session"] {
+        let value = record[key].as_str().unwrap();
+        assert!(
+            value.len() < MAX_FIELD + 100,
+            "{key}: {} bytes",
+            value.len()
+        );
+        assert!(value.starts_with("éé"), "{value}");
+        assert!(
+            value.ends_with(&format!("…[10000 bytes, sha256:{digest}]")),
+            "{value}"
+        );
+    }
+    assert!(text.len() < 4 * MAX_FIELD, "{} bytes", text.len());
+    // Short text is written as it is.
+    let short = line(&Record::request(&self::call(false), &Outcome::Ok, false));
+    assert!(short.contains(r#""client":"client/1""#), "{short}");
 }
