@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use rmcp::model::{CallToolResponse, JsonObject};
 use tracing_subscriber::EnvFilter;
 
+use moat::cli::audit::AuditCommand;
 use moat::cli::dev::DevPlugin;
 use moat::cli::serve::ServeArgs;
 use moat::clients::ClientLink;
@@ -43,6 +44,8 @@ struct Cli {
     no_cache: bool,
 }
 
+// Parsed once, at start: the size of `serve`'s flags costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the plugins in a directory to an MCP client over stdio.
@@ -117,6 +120,9 @@ enum Command {
         #[arg(short, long, value_name = "OUT.wasm")]
         out: Option<PathBuf>,
     },
+    /// Work with an audit log written by `moat serve --audit FILE`.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Run one tool and print its MCP result as JSON.
     ///
     /// Exits 0 on success, 1 if the tool reports an error, 2 if the call
@@ -192,6 +198,7 @@ async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> 
             args,
             plugins,
         } => call(plugins, &tool, &args, cache).await,
+        Command::Audit(command) => moat::cli::audit::run(command),
     }
 }
 

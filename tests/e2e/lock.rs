@@ -10,7 +10,7 @@ use crate::watched::{Watched, serve};
 
 /// The math plugin with one changed word in `add`'s description, as an
 /// attacker who edits the binary would leave it: same tools, same schemas.
-fn rug_pulled_math() -> Vec<u8> {
+pub fn rug_pulled_math() -> Vec<u8> {
     patched(
         moat_test_artifacts::MATH,
         b"Add two numbers",

@@ -1,6 +1,10 @@
 //! End-to-end tests: the real `moat` binary, the real sample plugins built
 //! for wasm32-wasip2, and real MCP clients.
 
+mod audit;
+mod audit_events;
+mod audit_http;
+mod audit_verify;
 mod cli;
 mod dev;
 mod harness;

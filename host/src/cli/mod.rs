@@ -1,6 +1,7 @@
-//! The commands: `moat serve`, `moat check`, `moat dev` and
-//! `moat embed-docs`.
+//! The commands: `moat serve`, `moat check`, `moat dev`,
+//! `moat embed-docs` and `moat audit`.
 
+pub mod audit;
 pub mod check;
 pub mod dev;
 pub mod dev_cargo;

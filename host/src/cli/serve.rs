@@ -4,13 +4,15 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
 use rmcp::ServiceExt as _;
 use rmcp::service::ServerInitializeError;
 
-use crate::observe::Observer;
+use crate::observe::audit::AuditArgs;
+use crate::observe::{Observer, Sink};
 use crate::plugins::lock::{self, Locked};
 use crate::plugins::{Loader, startup};
 use crate::protocol::MoatServer;
@@ -47,6 +49,9 @@ pub struct ServeArgs {
     /// Streamable HTTP instead of stdio, and its limits.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// The audit log.
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 /// Serves the plugin directory of `args` over stdio, or over HTTP with
@@ -71,7 +76,12 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         None => None,
     };
     let runtime = Runtime::with_cache(cache)?;
-    let observer = Observer::default();
+    let audit = args.audit.open()?.map(Arc::new);
+    let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
+    if let Some(audit) = &audit {
+        sinks.push(audit.clone());
+    }
+    let observer = Observer::new(sinks);
     let loader = Loader::new(runtime.clone(), lock)
         .strict(args.strict)
         .with_observer(observer.clone());
@@ -107,19 +117,21 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         plural(tools),
         plural(plugins)
     );
-    match args.http.options() {
-        Some(options) => {
-            crate::transport::http::serve(server, options, |addr| {
-                tracing::info!(
-                    "serving {serving} over Streamable HTTP at http://{addr}{}",
-                    crate::transport::http::PATH
-                );
-            })
-            .await?;
-            Ok(ExitCode::SUCCESS)
-        }
+    let served = match args.http.options() {
+        Some(options) => crate::transport::http::serve(server, options, |addr| {
+            tracing::info!(
+                "serving {serving} over Streamable HTTP at http://{addr}{}",
+                crate::transport::http::PATH
+            );
+        })
+        .await
+        .map(|()| ExitCode::SUCCESS),
         None => serve_stdio(server, &serving).await,
+    };
+    if let Some(audit) = audit {
+        audit.flush();
     }
+    served
 }
 
 /// Serves `server` to one client over stdio until it disconnects.

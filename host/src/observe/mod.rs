@@ -6,6 +6,7 @@
 //! With no sink, observing costs a branch per request: nothing is hashed,
 //! copied or timed.
 
+pub mod audit;
 mod call;
 mod event;
 

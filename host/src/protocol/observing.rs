@@ -23,10 +23,11 @@ impl MoatServer {
             .and_then(|parts| parts.headers.get("mcp-session-id"))
             .and_then(|id| id.to_str().ok())
             .map(Into::into);
+        // The request's own `clientInfo` (2026-07-28), else the session's:
+        // a stateless peer's `peer_info` is a placeholder naming rmcp.
         let client = context
-            .peer
-            .peer_info()
-            .map(|info| format!("{}/{}", info.client_info.name, info.client_info.version).into());
+            .client_info()
+            .map(|info| format!("{}/{}", info.name, info.version).into());
         Caller {
             era: context.protocol_version().map(|v| v.as_str().into()),
             session,
