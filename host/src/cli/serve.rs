@@ -4,16 +4,18 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
 use rmcp::ServiceExt as _;
 use rmcp::service::ServerInitializeError;
 
-use crate::observe::Observer;
+use super::telemetry::{self, TelemetryArgs};
+use crate::observe::{Observer, Sink};
 use crate::plugins::lock::{self, Locked};
 use crate::plugins::{Loader, startup};
-use crate::protocol::MoatServer;
+use crate::protocol::{Instrumented, MoatServer};
 use crate::runtime::{CompileCache, Runtime};
 use crate::transport::http::HttpArgs;
 
@@ -43,6 +45,9 @@ pub struct ServeArgs {
     /// Streamable HTTP instead of stdio, and its limits.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Metrics and traces.
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
 }
 
 /// Serves the plugin directory of `args` over stdio, or over HTTP with
@@ -67,13 +72,23 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         None => None,
     };
     let runtime = Runtime::with_cache(cache)?;
-    let observer = Observer::default();
+    let metrics = args.telemetry.metrics()?;
+    let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
+    if let Some(metrics) = &metrics {
+        sinks.push(metrics.calls());
+    }
+    let observer = Observer::new(sinks);
     let loader = Loader::new(runtime.clone(), lock).with_observer(observer.clone());
     let (registry, late) = startup::load_within(&dir, &loader, args.startup_wait.into()).await?;
     let tools = registry.current().tools().len();
     let plugins = registry.current().plugins().len();
     let watch = args.watch;
+    if let Some(metrics) = &metrics {
+        telemetry::probe_registry(metrics, &registry)?;
+    }
+    args.telemetry.serve_metrics(&metrics).await?;
     let server = MoatServer::new(registry.clone(), watch || late.is_some()).with_observer(observer);
+    let instrumented = Instrumented::new(server.clone(), metrics.as_ref().map(|m| m.methods()));
     let _late = late.map(|late| {
         let server = server.clone();
         late.serve_as_loaded(move || {
@@ -101,23 +116,50 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         plural(tools),
         plural(plugins)
     );
+    let flush = args.telemetry.otlp.is_some();
     match args.http.options() {
-        Some(options) => {
-            crate::transport::http::serve(server, options, |addr| {
+        Some(mut options) => {
+            options.metrics = args.telemetry.http_metrics;
+            let serving = crate::transport::http::serve(instrumented, options, metrics, |addr| {
                 tracing::info!(
                     "serving {serving} over Streamable HTTP at http://{addr}{}",
                     crate::transport::http::PATH
                 );
-            })
-            .await?;
+            });
+            if !flush {
+                serving.await?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            // With --otlp, a signal ends serving, so that the spans held are
+            // sent before the process exits.
+            tokio::select! {
+                served = serving => served?,
+                () = stopped() => tracing::info!("stopping: sending the spans held"),
+            }
             Ok(ExitCode::SUCCESS)
         }
-        None => serve_stdio(server, &serving).await,
+        None => serve_stdio(instrumented, &serving).await,
+    }
+}
+
+/// Resolves at SIGINT or SIGTERM.
+async fn stopped() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(error) => {
+            tracing::warn!("cannot watch for SIGTERM: {error}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
     }
 }
 
 /// Serves `server` to one client over stdio until it disconnects.
-pub async fn serve_stdio(server: MoatServer, serving: &str) -> anyhow::Result<ExitCode> {
+pub async fn serve_stdio(server: Instrumented, serving: &str) -> anyhow::Result<ExitCode> {
     let launch = std::env::args().collect::<Vec<_>>().join(" ");
     tracing::info!("serving {serving} over stdio; an MCP client connects by launching `{launch}`");
     if std::io::stdin().is_terminal() {

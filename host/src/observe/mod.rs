@@ -8,6 +8,7 @@
 
 mod call;
 mod event;
+pub mod trace;
 
 use std::sync::Arc;
 
