@@ -10,6 +10,7 @@ mod langs_dev;
 mod langs_typed;
 mod listings;
 mod lock;
+mod metrics;
 mod raw_stdio;
 mod reload;
 mod rust_client;
