@@ -56,7 +56,10 @@ pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next
         let span = trace::http_request(request.method(), route);
         request.extensions_mut().insert(TransportSpan(span.clone()));
         let response = checked(guard, request, next).instrument(span.clone()).await;
-        span.record("http.response.status_code", response.status().as_u16());
+        span.record(
+            "http.response.status_code",
+            i64::from(response.status().as_u16()),
+        );
         return response;
     }
     checked(guard, request, next).await
