@@ -306,3 +306,36 @@ async fn without_a_token_the_metrics_refuse_another_host_and_other_addresses() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--metrics-token-file"), "{stderr}");
 }
+
+#[tokio::test]
+async fn instances_in_use_are_read_when_scraped() {
+    let scratch = tempfile::tempdir().unwrap();
+    let token_file = scratch.path().join("token");
+    std::fs::write(&token_file, "scrape-secret").unwrap();
+    let dir = PluginDir::with_math().with_hostile("[limits]\ntimeout = \"60s\"\n");
+    let port = free_port();
+    let served = serve_with_metrics(&dir, port, &token_file).await;
+    let busy = r#"moat_instances_in_use{plugin="hostile"} 1"#;
+    let idle = r#"moat_instances_in_use{plugin="hostile"} 0"#;
+    let scrape = move || get(port, "/metrics", Some("scrape-secret")).1;
+    let body = tokio::task::spawn_blocking(scrape).await.unwrap();
+    assert!(body.lines().any(|line| line == idle), "{body}");
+    let watch = async {
+        let started = Instant::now();
+        loop {
+            let body = tokio::task::spawn_blocking(scrape).await.unwrap();
+            if body.lines().any(|line| line == busy) {
+                return;
+            }
+            assert!(started.elapsed() < PATIENCE, "never saw {busy}:\n{body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    // The call runs for 5 s, during which a scrape sees its slot taken.
+    let call = served.call("sleep", json!({"ms": 5000}));
+    let (result, ()) = tokio::join!(call, watch);
+    assert_eq!(result.is_error, Some(false), "{result:?}");
+    let body = tokio::task::spawn_blocking(scrape).await.unwrap();
+    assert!(body.lines().any(|line| line == idle), "{body}");
+    served.stop().await;
+}
