@@ -129,3 +129,21 @@ def test_without_otlp_nothing_is_sent(moat_bin, traced_dir, receiver):
     answers = {m.get("id"): m for m in map(json.loads, done.stdout.splitlines())}
     assert answers[2]["result"]["structuredContent"] == {"result": 3}, done.stdout
     assert receiver.requests == 0
+
+
+async def test_a_collector_that_is_down_costs_no_requests(moat_bin, traced_dir):
+    import socket
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    # Nothing listens on `port` now.
+    server = StdioServerParameters(
+        command=moat_bin,
+        args=["serve", "--plugins", str(traced_dir), "--otlp", f"http://127.0.0.1:{port}"],
+        env={**os.environ, "MOAT_STARTUP_WAIT": "10m"},
+    )
+    async with Client(server, mode="legacy", read_timeout_seconds=60) as client:
+        for x in range(5):
+            result = await client.call_tool("add", {"x": x, "y": 1})
+            assert result.structured_content == {"result": x + 1}
