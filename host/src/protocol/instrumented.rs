@@ -74,11 +74,11 @@ macro_rules! measured {
         if let Some(methods) = &$self.methods {
             methods.received($method);
         }
-        let started = Instant::now();
+        let started = $self.methods.as_ref().map(|_| Instant::now());
         let span = request_span($method, &$context, $target);
         let answer = $call.instrument(span.clone()).await;
-        let code = answer.as_ref().err().map(|error: &ErrorData| error.code.0);
-        if let Some(methods) = &$self.methods {
+        if let (Some(methods), Some(started)) = (&$self.methods, started) {
+            let code = answer.as_ref().err().map(|error: &ErrorData| error.code.0);
             methods.answered($method, started.elapsed(), code);
         }
         finish(&span, &answer);
