@@ -6,7 +6,7 @@ PLUGIN_DIR  := plugins/target/$(WASM_TARGET)/release
 SERVE_DIR   := target/plugins
 VENV        := target/venv
 
-.PHONY: serve build plugins wasm-target test lint test-rust test-python test-conformance lang-fixtures
+.PHONY: serve build plugins wasm-target prometheus test lint test-rust test-python test-conformance lang-fixtures
 
 ## Build everything and serve the sample plugins over stdio. stdout carries
 ## MCP messages only, so the build (and make's own echo) goes to stderr.
@@ -31,6 +31,11 @@ plugins: wasm-target
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 
+## Debian's Prometheus server, which tests/e2e/metrics.rs starts on loopback to
+## scrape moat; installed only if missing.
+prometheus:
+	@test -x /usr/bin/prometheus || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
+
 ## The whole suite: formatting, lints, Rust tests, Python client tests, and
 ## the official MCP conformance suite against `moat serve --http`.
 test: lint test-rust test-python test-conformance
@@ -43,8 +48,9 @@ lint: wasm-target
 	cd plugins && cargo clippy --release -- -D warnings
 	cd tests/fixtures && cargo clippy --release -- -D warnings
 
-test-rust: wasm-target lang-fixtures
-	cargo test --workspace
+# MOAT_REQUIRE_PROMETHEUS: the metrics test fails, rather than skips, without it.
+test-rust: wasm-target lang-fixtures prometheus
+	MOAT_REQUIRE_PROMETHEUS=1 cargo test --workspace
 
 test-python: wasm-target $(VENV)/installed
 	cargo build -p moat

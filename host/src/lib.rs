@@ -17,12 +17,14 @@
 //! Beside them, [`clients`] is what the host knows of the clients it serves
 //! (the link one run answers to, subscriptions), [`observe`] is where every
 //! request that reaches a plugin and every load is reported (to the audit
-//! log, the metrics, the traces), and [`cli`] holds the
+//! log, the metrics, the traces), [`metrics`] holds the Prometheus metrics
+//! (sitting between [`protocol`] and [`plugins`]), and [`cli`] holds the
 //! commands beyond serving (`moat check`, `moat dev`).
 
 pub mod cli;
 pub mod clients;
 pub mod lint;
+pub mod metrics;
 pub mod observe;
 pub mod plugins;
 pub mod protocol;

@@ -1,13 +1,11 @@
 //! The `moat` command: serve, list and call WebAssembly MCP plugins.
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use rmcp::model::{CallToolResponse, JsonObject};
-use tracing_subscriber::EnvFilter;
 
 use moat::cli::audit::AuditCommand;
 use moat::cli::dev::DevPlugin;
@@ -49,7 +47,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the plugins in a directory to an MCP client over stdio.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Build a plugin (Rust, Python or JavaScript), serve it, and rebuild and
     /// reload it as you edit.
     ///
@@ -141,35 +139,31 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Logs go to stderr through a background writer that drops lines rather
-    // than block when stderr is a pipe nobody reads; the guard flushes at exit.
-    let (stderr, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_writer(stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn,notify=warn")),
-        )
-        .init();
     let cli = Cli::parse();
+    let otlp = match &cli.command {
+        Command::Serve(args) => args.telemetry.otlp.clone(),
+        _ => None,
+    };
+    let tracing = moat::cli::telemetry::init(otlp.as_deref());
     let cache = match (cli.no_cache, cli.cache) {
         (true, _) => CompileCache::Off,
         (false, Some(dir)) => CompileCache::In(dir),
         (false, None) => CompileCache::Default,
     };
-    match run(cli.command, cache).await {
+    let code = match run(cli.command, cache).await {
         Ok(code) => code,
         Err(error) => {
             tracing::error!("{error:#}");
             ExitCode::from(2)
         }
-    }
+    };
+    tracing.shutdown();
+    code
 }
 
 async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve(args) => moat::cli::serve::run(args, cache).await,
+        Command::Serve(args) => moat::cli::serve::run(*args, cache).await,
         Command::Dev {
             path,
             manifest,
@@ -220,6 +214,7 @@ async fn dev(
     let plugin = DevPlugin::locate(&path, release).await?;
     let runtime = Runtime::with_cache(cache)?;
     let server = moat::cli::dev::start(plugin, manifest, runtime).await?;
+    let server = moat::protocol::Instrumented::new(server, None);
     moat::cli::serve::serve_stdio(server, &format!("the plugin built from {}", path.display()))
         .await
 }

@@ -15,6 +15,7 @@ mod langs_typed;
 mod lint;
 mod listings;
 mod lock;
+mod metrics;
 mod raw_stdio;
 mod reload;
 mod rust_client;

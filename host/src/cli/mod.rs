@@ -8,3 +8,4 @@ pub mod dev_cargo;
 pub mod dev_script;
 pub mod embed_docs;
 pub mod serve;
+pub mod telemetry;

@@ -11,11 +11,12 @@ use clap::Args;
 use rmcp::ServiceExt as _;
 use rmcp::service::ServerInitializeError;
 
+use super::telemetry::{self, TelemetryArgs};
 use crate::observe::audit::AuditArgs;
 use crate::observe::{Observer, Sink};
 use crate::plugins::lock::{self, Locked};
 use crate::plugins::{Loader, startup};
-use crate::protocol::MoatServer;
+use crate::protocol::{Instrumented, MoatServer};
 use crate::runtime::{CompileCache, Runtime};
 use crate::transport::http::HttpArgs;
 
@@ -52,6 +53,9 @@ pub struct ServeArgs {
     /// The audit log.
     #[command(flatten)]
     pub audit: AuditArgs,
+    /// Metrics and traces.
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
 }
 
 /// Serves the plugin directory of `args` over stdio, or over HTTP with
@@ -77,9 +81,13 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
     };
     let runtime = Runtime::with_cache(cache)?;
     let audit = args.audit.open()?.map(Arc::new);
+    let metrics = args.telemetry.metrics()?;
     let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
     if let Some(audit) = &audit {
         sinks.push(audit.clone());
+    }
+    if let Some(metrics) = &metrics {
+        sinks.push(metrics.calls());
     }
     let observer = Observer::new(sinks);
     let loader = Loader::new(runtime.clone(), lock)
@@ -89,7 +97,12 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
     let tools = registry.current().tools().len();
     let plugins = registry.current().plugins().len();
     let watch = args.watch;
+    if let Some(metrics) = &metrics {
+        telemetry::probe_registry(metrics, &registry)?;
+    }
+    args.telemetry.serve_metrics(&metrics).await?;
     let server = MoatServer::new(registry.clone(), watch || late.is_some()).with_observer(observer);
+    let instrumented = Instrumented::new(server.clone(), metrics.as_ref().map(|m| m.methods()));
     let _late = late.map(|late| {
         let server = server.clone();
         late.serve_as_loaded(move || {
@@ -117,16 +130,33 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         plural(tools),
         plural(plugins)
     );
+    // With --otlp or --audit, a signal ends serving, so that the spans held
+    // are sent and the audit lines queued are written before the process
+    // exits.
+    let graceful = args.telemetry.otlp.is_some() || audit.is_some();
     let served = match args.http.options() {
-        Some(options) => crate::transport::http::serve(server, options, |addr| {
-            tracing::info!(
-                "serving {serving} over Streamable HTTP at http://{addr}{}",
-                crate::transport::http::PATH
-            );
-        })
-        .await
-        .map(|()| ExitCode::SUCCESS),
-        None => serve_stdio(server, &serving).await,
+        Some(mut options) => {
+            options.metrics = args.telemetry.http_metrics;
+            let serving = crate::transport::http::serve(instrumented, options, metrics, |addr| {
+                tracing::info!(
+                    "serving {serving} over Streamable HTTP at http://{addr}{}",
+                    crate::transport::http::PATH
+                );
+            });
+            if graceful {
+                tokio::select! {
+                    served = serving => served,
+                    () = stopped() => {
+                        tracing::info!("stopping: writing what is held");
+                        Ok(())
+                    }
+                }
+            } else {
+                serving.await
+            }
+            .map(|()| ExitCode::SUCCESS)
+        }
+        None => serve_stdio(instrumented, &serving).await,
     };
     if let Some(audit) = audit {
         audit.flush();
@@ -134,8 +164,24 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
     served
 }
 
+/// Resolves at SIGINT or SIGTERM.
+async fn stopped() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(error) => {
+            tracing::warn!("cannot watch for SIGTERM: {error}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
 /// Serves `server` to one client over stdio until it disconnects.
-pub async fn serve_stdio(server: MoatServer, serving: &str) -> anyhow::Result<ExitCode> {
+pub async fn serve_stdio(server: Instrumented, serving: &str) -> anyhow::Result<ExitCode> {
     let launch = std::env::args().collect::<Vec<_>>().join(" ");
     tracing::info!("serving {serving} over stdio; an MCP client connects by launching `{launch}`");
     if std::io::stdin().is_terminal() {

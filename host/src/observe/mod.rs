@@ -9,6 +9,7 @@
 pub mod audit;
 mod call;
 mod event;
+pub mod trace;
 
 use std::sync::Arc;
 

@@ -256,6 +256,14 @@ impl Registry {
         Ok(review)
     }
 
+    /// Each plugin's name with how many of its concurrency slots are taken
+    /// now (its runs in progress), read when the metrics are scraped.
+    pub fn instances_in_use(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.plugins
+            .iter()
+            .map(|plugin| (plugin.name(), plugin.instances.in_use()))
+    }
+
     /// The names of the tools `plugin` actually serves here (collisions left out).
     pub fn served_by<'a>(&'a self, plugin: &'a LoadedPlugin) -> impl Iterator<Item = &'a str> {
         plugin

@@ -3,10 +3,13 @@
 
 mod handler;
 mod input;
+mod instrumented;
 mod observing;
 mod pages;
 mod params;
 mod server;
+mod spans;
 
+pub use self::instrumented::Instrumented;
 pub use self::params::invalid_params;
 pub use self::server::MoatServer;

@@ -101,6 +101,13 @@ impl Instances {
         self.name.clone()
     }
 
+    /// How many of the concurrency slots are taken now: the runs in
+    /// progress.
+    pub fn in_use(&self) -> usize {
+        let max = self.sandbox.limits().max_concurrency as usize;
+        max.saturating_sub(self.slots.available_permits())
+    }
+
     /// One slot per call that may run at once.
     pub(super) fn slots(&self) -> &Semaphore {
         &self.slots

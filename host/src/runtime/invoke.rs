@@ -7,6 +7,8 @@ use wasmtime::{Store, Trap};
 
 use std::sync::Arc;
 
+use tracing::{Instrument as _, Span};
+
 use super::bindings::moat::plugin::server_types::{
     Completion, CompletionTarget, Prompt, PromptResult, ReadError, Resource, ResourceContents,
     ResourceTemplate,
@@ -17,6 +19,7 @@ use super::error::{CallError, Exceeded};
 use super::instances::{Fresh, Instances};
 use super::state::CallState;
 use crate::clients::{ClientLink, InputRequired, MissingCapability};
+use crate::observe::trace::{self, TARGET};
 
 /// The least hostcall fuel a typed call is given, whatever its `max_output`:
 /// room for the host imports it calls (a 64 KiB write to stderr).
@@ -79,7 +82,36 @@ impl Instances {
     /// is ready: see [`Instances`]), answering `client`, under the
     /// plugin's limits: a concurrency slot, memory, and one deadline for the
     /// wait, the start and the run.
+    ///
+    /// With `--otlp`, the run is a span `plugin run` (attributes: the
+    /// plugin, the tool, prompt or URI, and the outcome), with the making of
+    /// its instance (`instance`) and the plugin's own work (`guest`) as
+    /// children.
     pub async fn run(
+        self: &Arc<Self>,
+        client: ClientLink,
+        op: Op<'_>,
+    ) -> Result<Output, CallError> {
+        if !trace::on() || matches!(op, Op::Describe) {
+            return self.run_untraced(client, op).await;
+        }
+        let span = run_span(&self.shared_name(), &op);
+        let result = self.run_untraced(client, op).instrument(span.clone()).await;
+        let outcome = match &result {
+            Ok(Output::Tool(result)) if result.is_error => "tool_error",
+            Ok(_) => "ok",
+            Err(CallError::InputRequired { .. }) => "input_required",
+            Err(error) => {
+                span.record("otel.status_code", "error");
+                span.record("error.type", error.limit().unwrap_or("failed"));
+                "failed"
+            }
+        };
+        span.record("moat.outcome", outcome);
+        result
+    }
+
+    async fn run_untraced(
         self: &Arc<Self>,
         client: ClientLink,
         op: Op<'_>,
@@ -118,18 +150,25 @@ impl Instances {
             store.set_hostcall_fuel(self.sandbox().listing().lift_budget());
         }
         let run = async {
-            let instance = match ready {
-                Some(instance) => instance,
-                None => {
-                    self.pre().instantiate_async(&mut store).await.map_err(
-                        |error| match exceeded(&error, self.sandbox().limits()) {
+            let spare = ready.is_some();
+            let instance = async {
+                match ready {
+                    Some(instance) => Ok(instance),
+                    None => self
+                        .pre()
+                        .instantiate_async(&mut store)
+                        .await
+                        .map_err(|error| match exceeded(&error, self.sandbox().limits()) {
                             Some(limit) => wasmtime::Error::new(limit),
                             None => wasmtime::Error::new(NotStarted(format!("{error:#}"))),
-                        },
-                    )?
+                        }),
                 }
             };
-            self.invoke(&mut store, &instance, op).await
+            let instance = instance.instrument(child_span("instance", spare)).await?;
+            let guest = child_span("guest", spare);
+            self.invoke(&mut store, &instance, op)
+                .instrument(guest)
+                .await
         };
         let outcome = tokio::time::timeout_at(deadline, run).await;
         let result = self.finish(outcome, &store);
@@ -287,5 +326,38 @@ impl Instances {
                 },
             },
         })
+    }
+}
+
+/// The span of one plugin run of `op` in `plugin`.
+fn run_span(plugin: &str, op: &Op<'_>) -> Span {
+    let (tool, prompt, uri) = match op {
+        Op::Call { tool, .. } => (Some(*tool), None, None),
+        Op::Prompt { name, .. } => (None, Some(*name), None),
+        Op::Read { uri } => (None, None, Some(trace::bounded(uri))),
+        Op::Describe | Op::Typed { .. } | Op::Complete { .. } => (None, None, None),
+    };
+    tracing::info_span!(
+        target: TARGET,
+        "plugin run",
+        "moat.plugin" = plugin,
+        "gen_ai.tool.name" = tool,
+        "gen_ai.prompt.name" = prompt,
+        "mcp.resource.uri" = uri,
+        "moat.outcome" = tracing::field::Empty,
+        "error.type" = tracing::field::Empty,
+        "otel.status_code" = tracing::field::Empty,
+    )
+}
+
+/// A span inside a plugin run (`instance`, `guest`), when spans are on;
+/// `spare` tells whether the instance was made ahead of time.
+fn child_span(name: &'static str, spare: bool) -> Span {
+    if !trace::on() {
+        return Span::none();
+    }
+    match name {
+        "instance" => tracing::info_span!(target: TARGET, "instance", "moat.spare" = spare),
+        _ => tracing::info_span!(target: TARGET, "guest"),
     }
 }

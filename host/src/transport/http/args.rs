@@ -89,6 +89,7 @@ impl HttpArgs {
             allow_hosts: self.allow_hosts,
             allow_origins: self.allow_origins,
             token_file: self.token_file,
+            metrics: false,
             limits: HttpLimits {
                 connections: ConnectionLimits {
                     max_connections: self.max_connections,

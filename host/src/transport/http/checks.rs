@@ -13,7 +13,10 @@ use axum::response::{IntoResponse as _, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use subtle::ConstantTimeEq as _;
 
+use tracing::Instrument as _;
+
 use super::sessions::{self, Owner};
+use crate::observe::trace::{self, TransportSpan};
 use crate::transport::stdio::classify::{Line, classify};
 
 /// The header a session's requests carry.
@@ -40,8 +43,29 @@ pub struct Guard {
     pub max_body: usize,
 }
 
-/// Checks a request and, if it passes, hands it on.
+/// Checks a request and, if it passes, hands it on; with `--otlp`, in a
+/// span for the HTTP request, which the handler's span is a child of.
 pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    let mut request = request;
+    if trace::on() {
+        let route = match request.uri().path() {
+            super::PATH => super::PATH,
+            super::metrics::PATH => super::metrics::PATH,
+            _ => "other",
+        };
+        let span = trace::http_request(request.method(), route);
+        request.extensions_mut().insert(TransportSpan(span.clone()));
+        let response = checked(guard, request, next).instrument(span.clone()).await;
+        span.record(
+            "http.response.status_code",
+            i64::from(response.status().as_u16()),
+        );
+        return response;
+    }
+    checked(guard, request, next).await
+}
+
+async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
     let mut request = request;
     if let Some(refusal) = single_host(&mut request) {
         return refusal;

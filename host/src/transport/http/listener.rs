@@ -47,9 +47,15 @@ pub struct ConnectionLimits {
 /// enough for descriptors to be freed, short enough not to be noticed.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
-/// Accepts connections on `listener` and serves `app` on each, forever.
-pub async fn accept_loop(listener: TcpListener, app: Router, limits: ConnectionLimits) {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
+/// Accepts connections on `listener` and serves `app` on each, forever,
+/// each holding one of `slots` (`limits.max_connections` of them) while
+/// open: the permits taken are the connections open.
+pub async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    slots: Arc<Semaphore>,
+) {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);

@@ -26,7 +26,8 @@
 //! Files: [`listener`] (accept loop, connection cap, header deadline),
 //! [`checks`] (the per-request checks), [`sessions`] (capped sessions),
 //! [`refusal`] (what a refused client is told), [`streams`] (capped `GET`
-//! streams), [`limits`] (every limit's default).
+//! streams), [`limits`] (every limit's default), [`metrics`] (`/metrics`,
+//! here or on a listener of its own).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,18 +38,22 @@ use axum::Router;
 use axum::middleware;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
-use crate::protocol::MoatServer;
+use crate::metrics::{Metrics, Probe};
+use crate::protocol::Instrumented;
 
 pub use self::args::HttpArgs;
 use self::checks::{Guard, Token};
 use self::limits::HttpLimits;
+use self::metrics::Exposed;
 use self::sessions::CappedSessions;
 
 mod args;
 mod checks;
 pub mod limits;
 mod listener;
+pub mod metrics;
 mod refusal;
 mod sessions;
 mod streams;
@@ -76,16 +81,21 @@ pub struct HttpOptions {
     pub token_file: Option<PathBuf>,
     /// Connections, deadlines and sessions.
     pub limits: HttpLimits,
+    /// Also serve the metrics at `/metrics` (`--http-metrics`).
+    pub metrics: bool,
 }
 
 /// The owner the shared bearer token's sessions are counted under.
 const TOKEN_OWNER: &str = "token";
 
 /// Listens on `options.addr` and serves `server` until the process ends.
-/// Calls `ready` with the address bound, once it accepts connections.
+/// With `metrics`, counts open sessions and connections in them, and also
+/// serves them at `/metrics` if `options.metrics` asks. Calls `ready` with
+/// the address bound, once it accepts connections.
 pub async fn serve(
-    server: MoatServer,
+    server: Instrumented,
     options: HttpOptions,
+    metrics: Option<Arc<Metrics>>,
     ready: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let token = options.token_file.as_ref().map(read_token).transpose()?;
@@ -95,6 +105,7 @@ pub async fn serve(
             options.addr
         );
     }
+    let metrics_hosts: Arc<[String]> = options.allow_hosts.clone().into();
     let hosts = LOOPBACK_HOSTS.iter().map(|h| h.to_string());
     let origins = LOOPBACK_ORIGINS.iter().map(|o| o.to_string());
     let config = StreamableHttpServerConfig::default()
@@ -108,8 +119,19 @@ pub async fn serve(
     // Open streams may hold half the connections; requests keep the rest.
     let max_streams = (options.limits.connections.max_connections / 2).max(1);
     let sessions = Arc::new(CappedSessions::new(options.limits.sessions, max_streams));
+    let max_connections = options.limits.connections.max_connections;
+    let connections = Arc::new(Semaphore::new(max_connections));
+    let mut app = Router::new();
+    if let Some(metrics) = &metrics {
+        probe_http(metrics, &sessions, &connections)?;
+        if options.metrics {
+            let hosts = guard.token.is_none().then_some(metrics_hosts);
+            let metrics = metrics.clone();
+            app = app.merge(metrics::router(Exposed { metrics, hosts }));
+        }
+    }
     let mcp = StreamableHttpService::new(move || Ok(server.new_session()), sessions, config);
-    let app = Router::new()
+    let app = app
         .route_service(PATH, mcp)
         .layer(middleware::from_fn_with_state(
             Arc::new(guard),
@@ -119,7 +141,29 @@ pub async fn serve(
         .await
         .with_context(|| format!("cannot listen on {}", options.addr))?;
     ready(listener.local_addr()?);
-    listener::accept_loop(listener, app, options.limits.connections).await;
+    listener::accept_loop(listener, app, options.limits.connections, connections).await;
+    Ok(())
+}
+
+/// Gauges of the open sessions and connections, read when scraped.
+fn probe_http(
+    metrics: &Metrics,
+    sessions: &Arc<CappedSessions>,
+    connections: &Arc<Semaphore>,
+) -> anyhow::Result<()> {
+    let sessions = sessions.clone();
+    metrics.probe(Probe::value(
+        "moat_http_sessions_open",
+        "HTTP sessions held (clients of 2025-11-25 and earlier)",
+        move || sessions.open() as i64,
+    )?)?;
+    let connections = connections.clone();
+    let max = connections.available_permits();
+    metrics.probe(Probe::value(
+        "moat_http_connections_open",
+        "HTTP connections open",
+        move || max.saturating_sub(connections.available_permits()) as i64,
+    )?)?;
     Ok(())
 }
 

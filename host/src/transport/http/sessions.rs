@@ -107,6 +107,11 @@ impl CappedSessions {
         }
     }
 
+    /// How many sessions are held now.
+    pub fn open(&self) -> usize {
+        self.held().total
+    }
+
     /// A slot for one more `GET` stream, or the refusal.
     fn stream_slot(&self) -> Result<Slot, Refusal> {
         self.streams.take().ok_or_else(|| {

@@ -21,12 +21,14 @@ mod properties;
 use std::sync::Arc;
 
 use rmcp::RoleServer;
-use rmcp::model::{ClientNotification, JsonRpcMessage, RequestId};
+use rmcp::model::{ClientNotification, GetExtensions as _, JsonRpcMessage, RequestId};
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use rmcp::transport::io::{StdioReader, StdioWriter, stdio_pipes};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{Mutex, OwnedSemaphorePermit};
+
+use crate::observe::trace::{self, TransportSpan};
 
 use self::classify::{Line, Reply, classify};
 use self::framing::{Frame, Framer};
@@ -151,7 +153,7 @@ impl Transport<RoleServer> for Stdio {
                             self.reply(&duplicate, permit);
                             continue;
                         }
-                        return Some(*message);
+                        return Some(traced(*message));
                     }
                     Some(Waiting::Reply(reply)) => self.reply(&reply, permit),
                     None => {}
@@ -201,6 +203,18 @@ impl Transport<RoleServer> for Stdio {
     async fn close(&mut self) -> Result<(), Self::Error> {
         self.write.lock().await.flush().await
     }
+}
+
+/// `message` with the span of its line in its extensions, for the
+/// handler's span to be its child, when spans are on (`--otlp`).
+fn traced(mut message: RxJsonRpcMessage<RoleServer>) -> RxJsonRpcMessage<RoleServer> {
+    if let JsonRpcMessage::Request(request) = &mut message
+        && trace::on()
+    {
+        let span = trace::stdio_message();
+        request.request.extensions_mut().insert(TransportSpan(span));
+    }
+    message
 }
 
 /// Reads until the framer completes a frame; `None` at end of input (an
