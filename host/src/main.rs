@@ -43,7 +43,6 @@ struct Cli {
 }
 
 // Parsed once, at start: the size of `serve`'s flags costs nothing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the plugins in a directory to an MCP client over stdio.

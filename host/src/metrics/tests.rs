@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::metrics::{Metrics, Probe};
-use crate::observe::{Call, Caller, Event, Method, Outcome, Sink};
+use crate::observe::{Call, Caller, Event, Method, Outcome, Sink, Wants};
 
 fn call(plugin: &str, tool: &str) -> Call {
     let mut call = Call::new(
@@ -12,7 +12,7 @@ fn call(plugin: &str, tool: &str) -> Call {
         (plugin.into(), "sha256:00".into()),
         tool,
         &serde_json::json!({}),
-        false,
+        Wants::default(),
         Caller::default(),
     );
     call.took = Duration::from_millis(3);

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use sha2::{Digest as _, Sha256};
 
-use super::Observer;
+use super::{Observer, Wants};
 
 /// The MCP method of a request that reaches a plugin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,8 +56,8 @@ pub struct Call {
     pub digest: Arc<str>,
     /// The tool, prompt or resource URI named.
     pub target: String,
-    /// `sha256:HEX` of the arguments as JSON text.
-    pub arguments_digest: String,
+    /// `sha256:HEX` of the arguments as JSON text, if a sink wants it.
+    pub arguments_digest: Option<String>,
     /// The argument values, only when a sink asked for them.
     pub arguments: Option<serde_json::Value>,
     /// Who asked.
@@ -70,24 +70,30 @@ pub struct Call {
 
 impl Call {
     /// A request for `target` of `plugin` (whose component is `digest`),
-    /// with `arguments`, kept as values only if `keep` (see
-    /// [`super::Sink::wants_arguments`]).
+    /// with `arguments`, hashed and kept as values only as `wants` says.
     pub fn new(
         method: Method,
         (plugin, digest): (Arc<str>, Arc<str>),
         target: &str,
         arguments: &(impl serde::Serialize + ?Sized),
-        keep: bool,
+        wants: Wants,
         caller: Caller,
     ) -> Self {
-        let text = serde_json::to_vec(arguments).unwrap_or_default();
+        let text = (wants.details || wants.values)
+            .then(|| serde_json::to_vec(arguments).unwrap_or_default());
+        let text = text.as_deref().unwrap_or_default();
         Self {
             method,
             plugin,
             digest,
             target: target.to_owned(),
-            arguments_digest: format!("sha256:{:x}", Sha256::digest(&text)),
-            arguments: keep.then(|| serde_json::from_slice(&text).ok()).flatten(),
+            arguments_digest: wants
+                .details
+                .then(|| format!("sha256:{:x}", Sha256::digest(text))),
+            arguments: wants
+                .values
+                .then(|| serde_json::from_slice(text).ok())
+                .flatten(),
             caller,
             at: SystemTime::now(),
             took: Duration::ZERO,

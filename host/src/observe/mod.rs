@@ -19,6 +19,13 @@ pub use event::Event;
 /// Where observations go: the audit log, the metrics, the traces. Each
 /// method has a default that ignores the observation.
 pub trait Sink: Send + Sync {
+    /// Whether this sink wants to know who made each request and a SHA-256
+    /// of its arguments (the audit log does; the metrics do not, and with
+    /// no sink wanting them neither is worked out).
+    fn wants_details(&self) -> bool {
+        false
+    }
+
     /// Whether this sink wants a request's argument values (kept only
     /// while the request runs). The audit log wants them only when the
     /// operator asks for them.
@@ -41,17 +48,35 @@ pub trait Sink: Send + Sync {
 #[derive(Clone, Default)]
 pub struct Observer {
     sinks: Arc<[Arc<dyn Sink>]>,
-    arguments: bool,
+    wants: Wants,
+}
+
+/// What of a request some sink wants beyond its method, plugin, target,
+/// outcome and duration.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Wants {
+    /// Who made it, and a SHA-256 of its arguments.
+    pub details: bool,
+    /// Its argument values.
+    pub values: bool,
 }
 
 impl Observer {
     /// An observer handing each observation to every one of `sinks`.
     pub fn new(sinks: Vec<Arc<dyn Sink>>) -> Self {
-        let arguments = sinks.iter().any(|sink| sink.wants_arguments());
+        let wants = Wants {
+            details: sinks.iter().any(|sink| sink.wants_details()),
+            values: sinks.iter().any(|sink| sink.wants_arguments()),
+        };
         Self {
             sinks: sinks.into(),
-            arguments,
+            wants,
         }
+    }
+
+    /// What of each request the sinks want (see [`Wants`]).
+    pub fn wants(&self) -> Wants {
+        self.wants
     }
 
     /// Whether any sink is in force.
@@ -62,9 +87,9 @@ impl Observer {
     /// Starts observing a request about to run in a plugin; `None` when no
     /// sink is in force. The request is reported when [`InFlight::end`] is
     /// called, or as cancelled if the request is dropped first.
-    pub fn begin(&self, call: impl FnOnce(bool) -> Call) -> Option<InFlight> {
+    pub fn begin(&self, call: impl FnOnce(Wants) -> Call) -> Option<InFlight> {
         self.is_on()
-            .then(|| InFlight::new(self.clone(), call(self.arguments)))
+            .then(|| InFlight::new(self.clone(), call(self.wants)))
     }
 
     /// Reports `event` to every sink.
@@ -103,7 +128,7 @@ mod tests {
         }
     }
 
-    fn call(keep: bool) -> Call {
+    fn call(wants: Wants) -> Call {
         let plugin = ("math".into(), "sha256:00".into());
         let arguments = serde_json::json!({"x": 1});
         Call::new(
@@ -111,7 +136,7 @@ mod tests {
             plugin,
             "add",
             &arguments,
-            keep,
+            wants,
             Caller::default(),
         )
     }
@@ -139,13 +164,17 @@ mod tests {
 
     #[test]
     fn arguments_are_hashed_and_kept_only_when_asked() {
-        let kept = call(true);
+        let kept = call(Wants {
+            details: true,
+            values: true,
+        });
         assert_eq!(kept.arguments, Some(serde_json::json!({"x": 1})));
         // sha256 of `{"x":1}`.
         assert_eq!(
-            kept.arguments_digest,
-            "sha256:5041bf1f713df204784353e82f6a4a535931cb64f1f4b4a5aeaffcb720918b22"
+            kept.arguments_digest.as_deref(),
+            Some("sha256:5041bf1f713df204784353e82f6a4a535931cb64f1f4b4a5aeaffcb720918b22")
         );
-        assert_eq!(call(false).arguments, None);
+        let bare = call(Wants::default());
+        assert_eq!((bare.arguments, bare.arguments_digest), (None, None));
     }
 }

@@ -12,9 +12,9 @@ use crate::runtime::CallError;
 
 impl MoatServer {
     /// Who made the request of `context`, as far as the host knows; empty
-    /// when no sink is in force, so that nothing is copied for nothing.
+    /// when no sink wants it, so that nothing is copied for nothing.
     pub(super) fn caller(&self, context: &RequestContext<RoleServer>) -> Caller {
-        if !self.observer.is_on() {
+        if !self.observer.wants().details {
             return Caller::default();
         }
         let session = context
@@ -45,9 +45,9 @@ impl MoatServer {
         arguments: &(impl serde::Serialize + ?Sized),
         caller: Caller,
     ) -> Option<InFlight> {
-        self.observer.begin(|keep| {
+        self.observer.begin(|wants| {
             let plugin = (plugin.shared_name(), plugin.digest().clone());
-            Call::new(method, plugin, target, arguments, keep, caller)
+            Call::new(method, plugin, target, arguments, wants, caller)
         })
     }
 }

@@ -112,6 +112,10 @@ fn open(path: &Path) -> std::io::Result<File> {
 }
 
 impl Sink for AuditLog {
+    fn wants_details(&self) -> bool {
+        true
+    }
+
     fn wants_arguments(&self) -> bool {
         self.arguments
     }

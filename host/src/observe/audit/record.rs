@@ -113,7 +113,7 @@ impl Record {
             plugin: call.plugin.clone(),
             wasm: call.digest.clone(),
             target: cut(&call.target).unwrap_or_else(|| call.target.clone()),
-            arguments_sha256: call.arguments_digest.clone(),
+            arguments_sha256: call.arguments_digest.clone().unwrap_or_default(),
             arguments: values,
             outcome: outcome.as_str(),
             limit,

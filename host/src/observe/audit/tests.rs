@@ -10,7 +10,7 @@ use super::record::{MAX_FIELD, Record};
 use super::writer::{MAX_QUEUED, Queue};
 use sha2::{Digest as _, Sha256};
 
-use crate::observe::{Call, Caller, Method, Outcome, Sink as _};
+use crate::observe::{Call, Caller, Method, Outcome, Sink as _, Wants};
 
 fn call(keep: bool) -> Call {
     let caller = Caller {
@@ -25,7 +25,10 @@ fn call(keep: bool) -> Call {
         plugin,
         "add",
         &serde_json::json!({"x": 1}),
-        keep,
+        Wants {
+            details: true,
+            values: keep,
+        },
         caller,
     )
 }
