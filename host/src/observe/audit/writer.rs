@@ -167,10 +167,21 @@ struct Writer {
     state: State,
 }
 
+/// How long the writer waits after a line arrives, for more to write with
+/// it: at most this much later on disk, and at 5,000 calls/s one wake-up
+/// per 5 lines instead of one per line.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+
 impl Writer {
     fn run(mut self, receiver: &mpsc::Receiver<Message>) {
         let mut buf = Vec::new();
         while let Ok(message) = receiver.recv() {
+            // Lets the lines of a busy host gather before writing them, so
+            // that the writer is woken (a futex wake and a context switch on
+            // the request path) about once per `GATHER`, not once per line.
+            if matches!(message, Message::Record(_)) {
+                std::thread::sleep(GATHER);
+            }
             let mut records = Vec::new();
             let mut flushes = Vec::new();
             let mut close = false;
