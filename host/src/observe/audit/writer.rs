@@ -170,7 +170,7 @@ struct Writer {
 /// How long the writer waits after a line arrives, for more to write with
 /// it: at most this much later on disk, and at 5,000 calls/s one wake-up
 /// per 5 lines instead of one per line.
-const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+const GATHER: Duration = Duration::from_millis(1);
 
 impl Writer {
     fn run(mut self, receiver: &mpsc::Receiver<Message>) {
