@@ -194,19 +194,14 @@ async fn reload(loader: &Loader, live: &LiveRegistry, wasm_files: BTreeSet<PathB
         let current = live.current();
         let served = current.plugins().iter().any(|p| p.path() == path);
         let (next, collisions) = if let Some(outcome) = loaded.remove(&path) {
+            // The lint's shadowing rule needs the other plugins served now.
+            let outcome = outcome.and_then(|plugin| {
+                let review = current.admit_lint(&plugin)?;
+                review.log(plugin.name());
+                Ok(plugin)
+            });
             match outcome {
                 Ok(plugin) => {
-                    match current.admit_lint(&plugin) {
-                        Ok(review) => review.log(plugin.name()),
-                        Err(error) if served => {
-                            tracing::error!("kept the previous version: {error}");
-                            continue;
-                        }
-                        Err(error) => {
-                            tracing::error!("not loaded: {error}");
-                            continue;
-                        }
-                    }
                     let verb = if served { "reloaded" } else { "loaded" };
                     let tools: Vec<&str> = plugin.tools().iter().map(|t| t.name.as_ref()).collect();
                     tracing::info!("{verb} {}: {}", path.display(), tools.join(", "));
