@@ -2,6 +2,7 @@
 //! p256's `SigningKey` here; the end-to-end tests sign with Python's
 //! `cryptography` instead, so the two sides never share a library.
 
+mod openssl;
 mod pattern;
 mod policy;
 mod props;
