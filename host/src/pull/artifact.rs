@@ -40,7 +40,7 @@ pub struct Artifact {
 }
 
 /// How the component's bytes are stored in its layer.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Component {
     /// The layer is the component.
     Wasm(OciDescriptor),
@@ -88,7 +88,10 @@ pub async fn manifest(
         .await
         .map_err(|error| super::registry::explain(&reference.registry, error))
         .with_context(|| format!("cannot fetch the manifest of {image}"))?;
-    Ok((bytes.clone(), format!("sha256:{:x}", Sha256::digest(&bytes))))
+    Ok((
+        bytes.clone(),
+        format!("sha256:{:x}", Sha256::digest(&bytes)),
+    ))
 }
 
 /// Resolves `reference`: its manifest (through an image index to its one
@@ -129,7 +132,8 @@ pub async fn resolve(
 }
 
 fn parse(bytes: &[u8]) -> anyhow::Result<OciManifest> {
-    serde_json::from_slice(bytes).map_err(|error| anyhow!("the manifest is not an OCI or docker v2 manifest: {error}"))
+    serde_json::from_slice(bytes)
+        .map_err(|error| anyhow!("the manifest is not an OCI or docker v2 manifest: {error}"))
 }
 
 /// The digest of an index's one entry for the `wasm` architecture.
@@ -186,15 +190,22 @@ pub fn select(image: &OciImageManifest) -> anyhow::Result<(Component, Option<Oci
     let component = match others.as_slice() {
         [one] if WASM_LAYERS.contains(&one.media_type.as_str()) => Component::Wasm((*one).clone()),
         [one] => match one.media_type.as_str() {
-            media::IMAGE_LAYER_MEDIA_TYPE | media::IMAGE_DOCKER_LAYER_TAR_MEDIA_TYPE => Component::Tar {
-                layer: (*one).clone(),
-                gzip: false,
-            },
-            media::IMAGE_LAYER_GZIP_MEDIA_TYPE | media::IMAGE_DOCKER_LAYER_GZIP_MEDIA_TYPE => Component::Tar {
-                layer: (*one).clone(),
-                gzip: true,
-            },
-            _ => bail!("no component layer (application/wasm, or one tar layer); {}", found()),
+            media::IMAGE_LAYER_MEDIA_TYPE | media::IMAGE_DOCKER_LAYER_TAR_MEDIA_TYPE => {
+                Component::Tar {
+                    layer: (*one).clone(),
+                    gzip: false,
+                }
+            }
+            media::IMAGE_LAYER_GZIP_MEDIA_TYPE | media::IMAGE_DOCKER_LAYER_GZIP_MEDIA_TYPE => {
+                Component::Tar {
+                    layer: (*one).clone(),
+                    gzip: true,
+                }
+            }
+            _ => bail!(
+                "no component layer (application/wasm, or one tar layer); {}",
+                found()
+            ),
         },
         [] => bail!("no component layer; {}", found()),
         _ => bail!(

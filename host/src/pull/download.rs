@@ -81,9 +81,13 @@ pub async fn copy<E: std::error::Error + Send + Sync + 'static>(
             bail!("more than {limit} bytes sent (the limit): refused");
         }
         hasher.update(&chunk);
-        sink.write_all(&chunk).await.context("cannot write what was fetched")?;
+        sink.write_all(&chunk)
+            .await
+            .context("cannot write what was fetched")?;
     }
-    sink.flush().await.context("cannot write what was fetched")?;
+    sink.flush()
+        .await
+        .context("cannot write what was fetched")?;
     Ok(Copied {
         len,
         digest: format!("sha256:{:x}", hasher.finalize()),

@@ -48,10 +48,13 @@ pub fn jobs(options: &Options, lock: &Lock, references: &[String]) -> anyhow::Re
         let jobs: Vec<Job> = lock
             .pulled()
             .map(|(name, source)| {
-                let reference = Reference::parse(&source.reference).map(|reference| match reference {
-                    Reference::Oci(oci) if options.locked => Reference::Oci(oci.at_digest(&source.digest)),
-                    other => other,
-                });
+                let reference =
+                    Reference::parse(&source.reference).map(|reference| match reference {
+                        Reference::Oci(oci) if options.locked => {
+                            Reference::Oci(oci.at_digest(&source.digest))
+                        }
+                        other => other,
+                    });
                 Job {
                     shown: source.reference.clone(),
                     reference,
@@ -62,7 +65,11 @@ pub fn jobs(options: &Options, lock: &Lock, references: &[String]) -> anyhow::Re
                 }
             })
             .collect();
-        ensure!(!jobs.is_empty(), "{} records no pulled plugin", options.lock.display());
+        ensure!(
+            !jobs.is_empty(),
+            "{} records no pulled plugin",
+            options.lock.display()
+        );
         return Ok(jobs);
     }
     Ok(references
@@ -179,14 +186,16 @@ impl Job {
         let artifact = artifact::resolve(&client, oci, &auth).await?;
         self.check_expected(&artifact.digest)?;
         self.verified = match (&options.trust, options.allow_unsigned) {
-            (Some(policy), allow) => match signature::verify(&client, oci, &auth, policy, &artifact.digest).await {
-                Ok(key) => Some((key.name().to_owned(), key.fingerprint().to_owned())),
-                Err(error) if allow => {
-                    unsigned(&self.shown, &format!("{error:#}"));
-                    None
+            (Some(policy), allow) => {
+                match signature::verify(&client, oci, &auth, policy, &artifact.digest).await {
+                    Ok(key) => Some((key.name().to_owned(), key.fingerprint().to_owned())),
+                    Err(error) if allow => {
+                        unsigned(&self.shown, &format!("{error:#}"));
+                        None
+                    }
+                    Err(error) => return Err(error),
                 }
-                Err(error) => return Err(error),
-            },
+            }
             (None, true) => {
                 unsigned(&self.shown, "no --trust policy given");
                 None

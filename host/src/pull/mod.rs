@@ -69,7 +69,11 @@ pub struct Pulled {
 
 impl fmt::Display for Pulled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "pulled {} from {} ({})", self.name, self.reference, self.digest)?;
+        write!(
+            f,
+            "pulled {} from {} ({})",
+            self.name, self.reference, self.digest
+        )?;
         match (&self.key, self.pinned_url) {
             (Some(key), _) => write!(f, " signed by {key}"),
             (None, true) => write!(f, " pinned by digest"),
@@ -114,7 +118,7 @@ pub async fn pull(
     let jobs = job::jobs(options, &lock, references)?;
     let mut outcome = Outcome::default();
     let mut pinned = false;
-    for job in jobs {
+    for mut job in jobs {
         let reference = job.shown.clone();
         match job.run(options, runtime, &lock).await {
             Ok((plugin, pulled)) => {

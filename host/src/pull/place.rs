@@ -32,7 +32,12 @@ impl Staging {
         let dir = tempfile::Builder::new()
             .prefix(STAGING_PREFIX)
             .tempdir_in(plugins)
-            .with_context(|| format!("cannot write into the plugin directory {}", plugins.display()))?;
+            .with_context(|| {
+                format!(
+                    "cannot write into the plugin directory {}",
+                    plugins.display()
+                )
+            })?;
         Ok(Self {
             dir,
             plugins: plugins.to_owned(),
@@ -109,7 +114,8 @@ impl Staging {
     /// `DIR/NAME.toml`, written by the operator, does.
     pub fn suggest(&self, text: &[u8]) -> anyhow::Result<PathBuf> {
         let dir = self.plugins.join(".moat").join("suggested");
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let file = dir.join(format!("{}.toml", self.name));
         std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
         Ok(file)

@@ -53,7 +53,9 @@ impl Reference {
         if text.starts_with("https://") || text.starts_with("http://") {
             return UrlReference::parse(text).map(Reference::Url);
         }
-        bail!("not a reference moat pulls: expected oci://REGISTRY/REPO:TAG or https://HOST/PATH#sha256=HEX")
+        bail!(
+            "not a reference moat pulls: expected oci://REGISTRY/REPO:TAG or https://HOST/PATH#sha256=HEX"
+        )
     }
 
     /// The reference as typed.
@@ -74,7 +76,8 @@ impl Reference {
                 file.strip_suffix(".wasm").unwrap_or(file)
             }
         };
-        check_name(name).with_context(|| format!("cannot name the plugin from {}; give --name", self.text()))?;
+        check_name(name)
+            .with_context(|| format!("cannot name the plugin from {}; give --name", self.text()))?;
         Ok(name.to_owned())
     }
 }
@@ -164,7 +167,9 @@ impl UrlReference {
 
     /// Whether the URL's host is on this machine.
     pub fn is_loopback(&self) -> bool {
-        self.url.host().is_some_and(|host| is_loopback(&host.to_owned()))
+        self.url
+            .host()
+            .is_some_and(|host| is_loopback(&host.to_owned()))
     }
 }
 

@@ -40,13 +40,16 @@ impl Connection {
     ) -> anyhow::Result<Self> {
         let ca_pem = ca_file
             .map(|file| {
-                std::fs::read(file).with_context(|| format!("cannot read --ca-file {}", file.display()))
+                std::fs::read(file)
+                    .with_context(|| format!("cannot read --ca-file {}", file.display()))
             })
             .transpose()?;
         let token = token_file
             .map(|file| {
                 std::fs::read_to_string(file)
-                    .with_context(|| format!("cannot read --registry-token-file {}", file.display()))
+                    .with_context(|| {
+                        format!("cannot read --registry-token-file {}", file.display())
+                    })
                     .map(|token| token.trim().to_owned())
             })
             .transpose()?;
@@ -111,7 +114,9 @@ impl Connection {
                 RegistryAuth::Bearer(token)
             }
             Err(error) => {
-                tracing::debug!("no docker credentials for {registry} ({error}); pulling anonymously");
+                tracing::debug!(
+                    "no docker credentials for {registry} ({error}); pulling anonymously"
+                );
                 RegistryAuth::Anonymous
             }
         }

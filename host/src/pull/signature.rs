@@ -39,13 +39,18 @@ pub async fn verify<'p>(
 ) -> anyhow::Result<&'p TrustedKey> {
     let repository = reference.repository_path();
     if policy.keys_for(&repository).next().is_none() {
-        bail!("the trust policy trusts no key for {repository}: refused (add a key for it, or --allow-unsigned)");
+        bail!(
+            "the trust policy trusts no key for {repository}: refused (add a key for it, or --allow-unsigned)"
+        );
     }
     let tag = format!("{}.sig", digest.replace(':', "-"));
     let mut manifests = Vec::new();
     let mut problems = Vec::new();
     let subject = artifact::image(reference, digest);
-    match client.pull_referrers(&subject, Some(SIGNATURE_ARTIFACT)).await {
+    match client
+        .pull_referrers(&subject, Some(SIGNATURE_ARTIFACT))
+        .await
+    {
         Ok(index) => manifests.extend(
             index
                 .manifests
@@ -57,7 +62,8 @@ pub async fn verify<'p>(
     }
     let mut layers = Vec::new();
     for entry in &manifests {
-        match signature_manifest(client, reference, auth, &artifact::image(reference, entry)).await {
+        match signature_manifest(client, reference, auth, &artifact::image(reference, entry)).await
+        {
             Ok(found) => layers.extend(found),
             Err(error) => problems.push(format!("{entry}: {error:#}")),
         }
@@ -74,7 +80,11 @@ pub async fn verify<'p>(
     if layers.is_empty() {
         bail!(
             "no cosign signature of {digest} found (looked at its referrers and the tag {tag}{}): refused (sign it, or --allow-unsigned)",
-            if problems.is_empty() { String::new() } else { format!("; {}", problems.join("; ")) }
+            if problems.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", problems.join("; "))
+            }
         );
     }
     let mut rejected = Vec::new();
@@ -108,7 +118,10 @@ async fn signature_manifest(
     let bytes = match artifact::manifest(client, reference, image, auth).await {
         Ok((bytes, digest)) => {
             if let Some(named) = image.digest() {
-                anyhow::ensure!(named == digest, "the registry sent a manifest of digest {digest}");
+                anyhow::ensure!(
+                    named == digest,
+                    "the registry sent a manifest of digest {digest}"
+                );
             }
             bytes
         }
@@ -124,7 +137,11 @@ async fn signature_manifest(
         .filter(|layer| layer.media_type == SIMPLE_SIGNING)
         .take(MAX_SIGNATURE_LAYERS)
         .filter_map(|layer| {
-            let signature = layer.annotations.as_ref()?.get(SIGNATURE_ANNOTATION)?.clone();
+            let signature = layer
+                .annotations
+                .as_ref()?
+                .get(SIGNATURE_ANNOTATION)?
+                .clone();
             Some((layer, signature))
         })
         .collect())
@@ -135,10 +152,12 @@ fn is_not_found(error: &anyhow::Error) -> bool {
     use oci_client::errors::{OciDistributionError as E, OciErrorCode};
     error.chain().any(|cause| match cause.downcast_ref::<E>() {
         Some(E::ImageManifestNotFoundError(_)) | Some(E::ServerError { code: 404, .. }) => true,
-        Some(E::RegistryError { envelope, .. }) => envelope
-            .errors
-            .iter()
-            .any(|e| matches!(e.code, OciErrorCode::ManifestUnknown | OciErrorCode::NotFound | OciErrorCode::NameUnknown)),
+        Some(E::RegistryError { envelope, .. }) => envelope.errors.iter().any(|e| {
+            matches!(
+                e.code,
+                OciErrorCode::ManifestUnknown | OciErrorCode::NotFound | OciErrorCode::NameUnknown
+            )
+        }),
         _ => false,
     })
 }

@@ -12,19 +12,32 @@ use tar::EntryType;
 /// `gzip`) into `out`. Refuses a link or device entry, a path with `..` or
 /// a root, a second `*.wasm` file, none, or more than `limit` bytes of
 /// decompressed tar in all (a gzip bomb).
-pub fn component(layer: impl Read, gzip: bool, limit: u64, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn component(
+    layer: impl Read,
+    gzip: bool,
+    limit: u64,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let stream: Box<dyn Read> = match gzip {
         true => Box::new(flate2::read::GzDecoder::new(layer)),
         false => Box::new(layer),
     };
-    let mut archive = tar::Archive::new(Bounded { inner: stream, left: limit, limit });
+    let mut archive = tar::Archive::new(Bounded {
+        inner: stream,
+        left: limit,
+        limit,
+    });
     let mut found: Option<String> = None;
     for entry in archive.entries().context("the layer is not a tar")? {
         let mut entry = entry.context("the layer's tar is malformed")?;
-        let path = entry.path().context("a tar entry's path is not readable")?.into_owned();
+        let path = entry
+            .path()
+            .context("a tar entry's path is not readable")?
+            .into_owned();
         let shown = path.display().to_string();
         ensure!(
-            path.components().all(|part| matches!(part, Component::Normal(_) | Component::CurDir)),
+            path.components()
+                .all(|part| matches!(part, Component::Normal(_) | Component::CurDir)),
             "the layer's tar holds the path `{shown}` (with `..` or a root): refused"
         );
         match entry.header().entry_type() {
@@ -33,7 +46,9 @@ pub fn component(layer: impl Read, gzip: bool, limit: u64, out: &mut impl Write)
             | EntryType::XGlobalHeader
             | EntryType::XHeader
             | EntryType::GNULongName => continue,
-            other => bail!("the layer's tar holds `{shown}` of type {other:?} (a link or a device): refused"),
+            other => bail!(
+                "the layer's tar holds `{shown}` of type {other:?} (a link or a device): refused"
+            ),
         }
         if path.extension().is_none_or(|ext| ext != "wasm") {
             continue;

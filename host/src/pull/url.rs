@@ -24,7 +24,9 @@ pub async fn fetch(
 ) -> anyhow::Result<()> {
     let plain_http = connection.plain_http;
     if !allowed(&reference.url, plain_http) {
-        bail!("plain http:// is allowed only to a loopback host (127.0.0.0/8, ::1, localhost), and only with --plain-http");
+        bail!(
+            "plain http:// is allowed only to a loopback host (127.0.0.0/8, ::1, localhost), and only with --plain-http"
+        );
     }
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= MAX_REDIRECTS {
