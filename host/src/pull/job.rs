@@ -181,6 +181,11 @@ impl Job {
         oci: &OciReference,
         staging: &Staging,
     ) -> anyhow::Result<(String, Option<Vec<u8>>)> {
+        if options.trust.is_none() && !options.allow_unsigned {
+            bail!(
+                "no trust policy to verify its signature: give --trust FILE (or MOAT_TRUST), or --allow-unsigned"
+            );
+        }
         let client = options.connection.client(oci)?;
         let auth = options.connection.auth(&oci.registry);
         let artifact = artifact::resolve(&client, oci, &auth).await?;
@@ -196,13 +201,10 @@ impl Job {
                     Err(error) => return Err(error),
                 }
             }
-            (None, true) => {
+            (None, _) => {
                 unsigned(&self.shown, "no --trust policy given");
                 None
             }
-            (None, false) => bail!(
-                "no trust policy to verify its signature: give --trust FILE (or MOAT_TRUST), or --allow-unsigned"
-            ),
         };
         let max = options.max_size;
         match &artifact.component {

@@ -46,7 +46,10 @@ pub async fn fetch(
         builder = builder.add_root_certificate(root);
     }
     let client = builder.build().context("cannot set up HTTPS")?;
-    let host = reference.url.host_str().unwrap_or_default().to_owned();
+    let host = match reference.url.port() {
+        Some(port) => format!("{}:{port}", reference.url.host_str().unwrap_or_default()),
+        None => reference.url.host_str().unwrap_or_default().to_owned(),
+    };
     let response = client
         .get(reference.url.clone())
         .send()
