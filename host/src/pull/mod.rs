@@ -136,3 +136,6 @@ pub async fn pull(
     }
     Ok(outcome)
 }
+
+#[cfg(test)]
+mod tests;
