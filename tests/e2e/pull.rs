@@ -55,7 +55,8 @@ impl Origin {
                         "/poisoned.wasm",
                         axum::routing::get(serve(moat_test_artifacts::POISONED)),
                     )
-                    .route("/garbage.wasm", axum::routing::get(serve("/nonexistent")));
+                    .route("/garbage.wasm", axum::routing::get(serve("/nonexistent")))
+                    .route("/stall.wasm", axum::routing::get(stall(counted.clone())));
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async move {
                         let _ = stopped.await;
@@ -82,6 +83,20 @@ impl Origin {
 
     fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
+    }
+}
+
+/// A handler that sends the first KiB of a component and then nothing.
+fn stall(
+    hits: Arc<AtomicUsize>,
+) -> impl Fn() -> std::future::Ready<axum::body::Body> + Clone + Send + 'static {
+    move || {
+        hits.fetch_add(1, Ordering::SeqCst);
+        let first = futures::stream::once(async {
+            Ok::<_, std::io::Error>(bytes::Bytes::from(vec![0u8; 1024]))
+        });
+        let stream = futures::StreamExt::chain(first, futures::stream::pending());
+        std::future::ready(axum::body::Body::from_stream(stream))
     }
 }
 
@@ -316,5 +331,88 @@ fn a_name_that_would_leave_the_directory_is_refused() {
         stderr(&output)
     );
     assert_eq!(origin.hits(), 0);
+    assert!(listing(dir.path()).is_empty());
+}
+
+#[test]
+fn ctrl_c_mid_download_leaves_nothing_behind() {
+    let origin = Origin::start();
+    let dir = PluginDir::empty();
+    let url = origin.url("stall.wasm", &math());
+    let mut child = moat_blocking()
+        .args(["pull", "--plain-http", "--plugins"])
+        .arg(dir.path())
+        .arg(&url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A safety net only: the download has begun once the server is asked.
+    let started = std::time::Instant::now();
+    while origin.hits() == 0 {
+        assert!(started.elapsed().as_secs() < 60, "moat pull never asked");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(listing(dir.path()).len(), 1, "{:?}", listing(dir.path()));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("interrupted"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(listing(dir.path()).is_empty(), "{:?}", listing(dir.path()));
+}
+
+#[test]
+fn locked_fetches_what_the_lock_records_and_writes_no_lock() {
+    let origin = Origin::start();
+    let dir = PluginDir::empty();
+    let url = origin.url("math.wasm", &math());
+    assert!(pull(dir.path(), &["--plain-http", &url]).status.success());
+    let lock = std::fs::read(dir.path().join("moat.lock")).unwrap();
+    std::fs::remove_file(dir.path().join("math.wasm")).unwrap();
+
+    let output = pull(dir.path(), &["--plain-http", "--locked"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).starts_with(&format!("pulled math from {url}"))
+    );
+    assert_eq!(std::fs::read(dir.path().join("math.wasm")).unwrap(), math());
+    assert_eq!(std::fs::read(dir.path().join("moat.lock")).unwrap(), lock);
+
+    // A reference the lock does not record is refused under --locked.
+    let other = format!(
+        "http://127.0.0.1:{}/poisoned.wasm#sha256={:x}",
+        origin.port,
+        Sha256::digest(std::fs::read(moat_test_artifacts::POISONED).unwrap())
+    );
+    let output = pull(dir.path(), &["--plain-http", "--locked", &other]);
+    assert_refused(&output, "is not a pulled plugin of");
+    assert_eq!(listing(dir.path()), ["math.wasm", "moat.lock"]);
+}
+
+#[test]
+fn update_or_locked_without_a_lock_says_there_is_nothing_to_pull() {
+    let dir = PluginDir::empty();
+    let output = pull(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("nothing to pull"),
+        "{}",
+        stderr(&output)
+    );
+    let output = pull(dir.path(), &["--update"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("records no pulled plugin"),
+        "{}",
+        stderr(&output)
+    );
     assert!(listing(dir.path()).is_empty());
 }

@@ -6,7 +6,7 @@ use anyhow::{Context as _, bail, ensure};
 use tokio::io::AsyncWrite;
 
 use super::download::copy;
-use super::reference::UrlReference;
+use super::reference::{UrlReference, is_loopback};
 use super::registry::{CONNECT_TIMEOUT, Connection, READ_TIMEOUT, chain};
 
 /// The most redirects a URL pull follows: 5. Stops a redirect loop, and
@@ -80,14 +80,7 @@ pub async fn fetch(
 fn allowed(url: &url::Url, plain_http: bool) -> bool {
     match url.scheme() {
         "https" => true,
-        "http" => {
-            plain_http
-                && url.host().is_some_and(|host| match host {
-                    url::Host::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
-                    url::Host::Ipv4(ip) => ip.is_loopback(),
-                    url::Host::Ipv6(ip) => ip.is_loopback(),
-                })
-        }
+        "http" => plain_http && url.host().is_some_and(|host| is_loopback(&host)),
         _ => false,
     }
 }
