@@ -339,7 +339,7 @@ fn ctrl_c_mid_download_leaves_nothing_behind() {
     let origin = Origin::start();
     let dir = PluginDir::empty();
     let url = origin.url("stall.wasm", &math());
-    let mut child = moat_blocking()
+    let child = moat_blocking()
         .args(["pull", "--plain-http", "--plugins"])
         .arg(dir.path())
         .arg(&url)
