@@ -11,6 +11,7 @@
 //! or parsed is shown as such: `moat check`'s exit code depends only on
 //! whether the plugin loads.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::fs::Metadata;
 use std::io::Read;
@@ -119,8 +120,10 @@ fn compare(
         lines.iter().map(|line| line.trim().to_owned()).collect()
     };
     let (before, after) = (trimmed(&before), trimmed(&after));
-    let dropped: Vec<&String> = before.iter().filter(|l| !after.contains(l)).collect();
-    let added: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
+    let (in_before, in_after): (HashSet<&String>, HashSet<&String>) =
+        (before.iter().collect(), after.iter().collect());
+    let dropped: Vec<&String> = before.iter().filter(|l| !in_after.contains(l)).collect();
+    let added: Vec<&String> = after.iter().filter(|l| !in_before.contains(l)).collect();
     if dropped.is_empty() && added.is_empty() {
         let _ = writeln!(out, "    no difference: it asks for what is in force");
     }
