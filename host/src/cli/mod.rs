@@ -8,4 +8,5 @@ pub mod dev_cargo;
 pub mod dev_script;
 pub mod embed_docs;
 pub mod serve;
+mod suggested;
 pub mod telemetry;
