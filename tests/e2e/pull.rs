@@ -36,7 +36,8 @@ impl Origin {
                 .unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                bound.send(listener.local_addr().unwrap().port()).unwrap();
+                let port = listener.local_addr().unwrap().port();
+                bound.send(port).unwrap();
                 let serve = |file: &'static str| {
                     let hits = counted.clone();
                     move || {
@@ -61,6 +62,10 @@ impl Origin {
                     .route(
                         "/v2/moat/endless/manifests/{tag}",
                         axum::routing::get(endless),
+                    )
+                    .route(
+                        "/v2/moat/foreign/manifests/{tag}",
+                        axum::routing::get(move || foreign(port)),
                     );
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async move {
@@ -103,6 +108,29 @@ fn stall(
         let stream = futures::StreamExt::chain(first, futures::stream::pending());
         std::future::ready(axum::body::Body::from_stream(stream))
     }
+}
+
+/// A hostile registry's manifest whose one layer the registry does not
+/// hold (its blob is 404) but names a "foreign" URL elsewhere for it.
+async fn foreign(port: u16) -> ([(&'static str, &'static str); 1], String) {
+    let math = math();
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.wasm.config.v0+json",
+            "digest": format!("sha256:{:x}", Sha256::digest(b"{}")),
+            "size": 2,
+        },
+        "layers": [{
+            "mediaType": "application/wasm",
+            "digest": format!("sha256:{:x}", Sha256::digest(&math)),
+            "size": math.len(),
+            "urls": [format!("http://127.0.0.1:{port}/math.wasm")],
+        }],
+    });
+    let content_type = ("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+    ([content_type], manifest.to_string())
 }
 
 /// A hostile registry's manifest: spaces, without end.
@@ -444,5 +472,20 @@ fn an_endless_manifest_from_a_hostile_registry_is_cut_off() {
         "{}",
         stderr(&output)
     );
+    assert!(listing(dir.path()).is_empty());
+}
+
+#[test]
+fn a_layer_is_fetched_only_from_the_registry_never_from_urls_it_names() {
+    let origin = Origin::start();
+    let dir = PluginDir::empty();
+    let reference = format!("oci://127.0.0.1:{}/moat/foreign:1.0", origin.port);
+    let output = pull(
+        dir.path(),
+        &["--plain-http", "--allow-unsigned", &reference],
+    );
+    assert_refused(&output, "cannot fetch the blob");
+    // The manifest's `urls` were not followed: /math.wasm was never asked.
+    assert_eq!(origin.hits(), 0);
     assert!(listing(dir.path()).is_empty());
 }

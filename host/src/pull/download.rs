@@ -39,9 +39,15 @@ pub async fn blob(
     );
     let reference = &registry.reference;
     let image = super::artifact::image(reference, &digest);
+    // A descriptor's `urls` ("foreign layers") would have oci-client fetch
+    // the blob from any host the manifest names: only the registry is asked.
+    let descriptor = OciDescriptor {
+        urls: None,
+        ..descriptor.clone()
+    };
     let stream = registry
         .client
-        .pull_blob_stream(&image, descriptor)
+        .pull_blob_stream(&image, &descriptor)
         .await
         .map_err(|error| super::registry::explain(&reference.registry, error))
         .with_context(|| format!("cannot fetch the blob {digest}"))?;
