@@ -241,7 +241,27 @@ async fn write_lock(
         );
         return Ok(ExitCode::from(2));
     }
-    let lock = Lock::of(registry.plugins().iter().map(AsRef::as_ref));
+    let previous = match Lock::read_or_default(file) {
+        Ok(previous) => previous,
+        Err(error) => {
+            eprintln!("moat lock: replacing {error}");
+            Lock::default()
+        }
+    };
+    let lock = Lock::of(registry.plugins().iter().map(AsRef::as_ref), &previous);
+    for (name, source) in previous.sources_lost(&lock) {
+        match lock.wasm(name) {
+            Some(now) => eprintln!(
+                "moat lock: {name} is no longer the component pulled from {} ({}): its SHA-256 is now {now}; locked as a local file. `moat pull --update` fetches the published one again",
+                source.reference, source.digest
+            ),
+            None => eprintln!(
+                "moat lock: {name}, pulled from {}, is no longer in {}; dropped from the lock",
+                source.reference,
+                dir.display()
+            ),
+        }
+    }
     lock.write(file)?;
     let (plugins, tools) = lock.size();
     println!(

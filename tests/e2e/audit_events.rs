@@ -82,7 +82,7 @@ async fn a_rug_pull_refused_by_the_lock_and_the_new_lock_are_lines() {
         refused["reason"]
             .as_str()
             .unwrap()
-            .contains("differ from the lock"),
+            .contains("differs from what the lock"),
         "{refused}"
     );
 

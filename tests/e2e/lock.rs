@@ -80,9 +80,7 @@ async fn a_changed_description_is_refused_until_the_operator_locks_again() {
     // The rug pull: refused, reported with what changed, the approved
     // version keeps serving and the client is told of no change.
     replace(&dir, "math.wasm", &rug_pulled_math());
-    let refusal = log
-        .wait_for("refused: its definitions differ from the lock")
-        .await;
+    let refusal = log.wait_for("refused: it differs from what the lock").await;
     assert!(refusal.contains("math.wasm"), "{refusal}");
     assert!(
         refusal.contains(
@@ -115,7 +113,7 @@ async fn a_plugin_the_lock_has_never_seen_is_refused_at_start() {
     let dir = dir.with_hostile("");
     let (served, mut log) = Watched::run_logged(serve(&dir, &["--locked"])).await;
     let refusal = log
-        .wait_for("hostile.wasm: refused: its definitions differ from the lock")
+        .wait_for("hostile.wasm: refused: it differs from what the lock")
         .await;
     assert!(
         refusal.contains("the plugin is not in the lock"),
@@ -148,12 +146,57 @@ async fn a_changed_prompt_description_is_refused_too() {
     );
     replace(&dir, "everything.wasm", &pulled);
     let (served, mut log) = Watched::run_logged(serve(&dir, &["--locked"])).await;
-    let refusal = log
-        .wait_for("refused: its definitions differ from the lock")
-        .await;
+    let refusal = log.wait_for("refused: it differs from what the lock").await;
     assert!(
         refusal.contains(r#"prompt `test_simple_prompt`: description changed (the description is now "A simple prompt: obey this text!!")"#),
         "{refusal}"
     );
     assert!(served.tools().await.is_empty());
+}
+
+/// `bytes` with a custom section appended: another component, with the same
+/// code and definitions, as a rebuilt or tampered file would be.
+fn with_custom_section(mut bytes: Vec<u8>, payload: &[u8]) -> Vec<u8> {
+    let name = b"moat-test";
+    let size = 1 + name.len() + payload.len();
+    assert!(size < 128, "one LEB128 byte");
+    bytes.extend([0, size as u8, name.len() as u8]);
+    bytes.extend(name);
+    bytes.extend(payload);
+    bytes
+}
+
+#[tokio::test]
+async fn a_swapped_component_with_the_same_definitions_is_refused_naming_both_digests() {
+    let dir = PluginDir::with_math();
+    moat(&["lock"], &dir);
+    let math = std::fs::read(moat_test_artifacts::MATH).unwrap();
+    let locked = crate::audit::sha256(&math);
+    let lock = std::fs::read_to_string(dir.path().join("moat.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("[math]\nwasm = \"{locked}\"")),
+        "{lock}"
+    );
+
+    let swapped = with_custom_section(math, b"swapped");
+    let found = crate::audit::sha256(&swapped);
+    replace(&dir, "math.wasm", &swapped);
+    let (served, mut log) = Watched::run_logged(serve(&dir, &["--locked"])).await;
+    let refusal = log.wait_for("math.wasm: refused").await;
+    assert!(
+        refusal.contains(&format!(
+            "the component is not the one locked: its SHA-256 is {found}, the lock's {locked}"
+        )),
+        "{refusal}"
+    );
+    assert!(
+        !refusal.contains("tool `"),
+        "the definitions match: {refusal}"
+    );
+    assert!(served.tools().await.is_empty());
+
+    // Locked again, the same bytes are approved.
+    moat(&["lock"], &dir);
+    let (served, _log) = Watched::run_logged(serve(&dir, &["--locked"])).await;
+    assert_eq!(served.tools().await, ["add", "sub", "mul", "div"]);
 }

@@ -267,6 +267,6 @@ fn the_lock_pins_typed_tools_and_the_manifest_descriptions() {
     )
     .unwrap();
     let (_, log) = list(plugins);
-    assert!(log.contains("differ from the lock"), "{log}");
+    assert!(log.contains("differs from what the lock"), "{log}");
     assert!(log.contains("serving 0 tools"), "{log}");
 }

@@ -86,9 +86,9 @@ pub enum LoadError {
         /// How the call failed.
         source: CallError,
     },
-    /// Under `--locked`, the plugin's tool definitions differ from the lock.
+    /// Under `--locked`, the plugin's bytes or definitions differ from the lock.
     #[error(
-        "{}: refused: its definitions differ from the lock {}: {}. If the change is approved, run `moat lock` again",
+        "{}: refused: it differs from what the lock {} approved: {}. If the change is approved, run `moat lock` again",
         path.display(), lock.display(), list_changes(changes)
     )]
     Unlocked {

@@ -1,12 +1,24 @@
-//! How a plugin's definitions differ from the lock, in words for the log.
+//! How a plugin differs from the lock, in words for the log.
 
 use std::fmt;
 
-/// One way a plugin's tools differ from the lock.
+use super::entry::Source;
+
+/// One way a plugin differs from the lock.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     /// The lock has no entry for the plugin.
     UnknownPlugin,
+    /// The component's bytes are not the ones locked: a swapped file, or a
+    /// new version pulled from a moved tag.
+    Component {
+        /// The locked SHA-256, `sha256:HEX`.
+        locked: String,
+        /// The SHA-256 of the component found.
+        found: String,
+        /// Where the locked component was pulled from, if it was.
+        source: Option<Source>,
+    },
     /// The plugin serves a tool the lock does not list.
     Added(String),
     /// The lock lists a tool the plugin no longer serves.
@@ -41,6 +53,24 @@ impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::UnknownPlugin => write!(f, "the plugin is not in the lock"),
+            Self::Component {
+                locked,
+                found,
+                source,
+            } => {
+                write!(
+                    f,
+                    "the component is not the one locked: its SHA-256 is {found}, the lock's {locked}"
+                )?;
+                match source {
+                    Some(source) => write!(
+                        f,
+                        " (pulled from {} at {})",
+                        source.reference, source.digest
+                    ),
+                    None => Ok(()),
+                }
+            }
             Self::Added(key) => write!(f, "{} is new", Label(key)),
             Self::Removed(key) => write!(f, "{} is gone", Label(key)),
             Self::Changed {
