@@ -67,7 +67,7 @@ async def test_locked_pull_with_the_lock_in_the_plugin_dir(puller, moved):
 
 
 async def test_serve_locked_refuses_a_swapped_file_naming_the_digests(puller, moved, serve_http):
-    _, _, math = moved
+    first, _, math = moved
     everything = Path(built("MOAT_EVERYTHING_WASM")).read_bytes()
     (puller.dir / "math.wasm").write_bytes(everything)
     http = serve_http(puller.dir, "--locked")
@@ -77,6 +77,7 @@ async def test_serve_locked_refuses_a_swapped_file_naming_the_digests(puller, mo
     assert "mul" not in tools and "test_simple_text" not in tools, tools
     assert "math" in log
     assert sha256(math) in log and sha256(everything) in log, log
+    assert first.reference in log and first.digest in log, log  # where the approved bytes came from
 
 
 async def test_update_re_resolves_and_re_locks(puller, moved, moat_bin):
