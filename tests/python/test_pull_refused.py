@@ -4,6 +4,7 @@ Signatures are cosign's format made with `cryptography`; the registry is
 Debian's docker-registry on loopback."""
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -41,7 +42,9 @@ def assert_refused(done, before: dict, puller, *words: str) -> None:
 
 async def test_unsigned_is_refused_and_leaves_nothing(puller, registry, locked_dir, tmp_path):
     pushed = registry.push_wasm("moat/math", "1.0", math_wasm(), tmp_path / "push")
-    assert_refused(puller.run(pushed.reference), locked_dir, puller, "no signature")
+    done = puller.run(pushed.reference)
+    assert_refused(done, locked_dir, puller)
+    assert re.search(r"no (cosign )?signature", done.stderr), done.stderr
 
 
 async def test_unsigned_with_allow_unsigned_is_pulled_with_a_warning(puller, registry, locked_dir, tmp_path):
@@ -96,6 +99,22 @@ async def test_a_key_trusted_only_for_another_repository_is_refused(puller, regi
     done = puller.run(theirs.reference)
     assert done.returncode == 0, done.stderr
     assert puller.lock()["math"]["source"]["key"] == "other-team"
+
+
+async def test_a_prefix_pattern_covers_only_its_own_path(puller, registry, release, tmp_path):
+    """`HOST/moat/*` trusts `HOST/moat/...` at any depth, not `HOST/moatx/...`."""
+    pushed = registry.push_wasm("moatx/math", "1.0", math_wasm(), tmp_path / "push")
+    registry.sign(pushed, release)
+    assert_refused(puller.run(pushed.reference), {}, puller)
+
+
+async def test_over_max_size_is_refused(puller, registry, release, tmp_path):
+    pushed = registry.push_wasm("moat/math", "1.0", math_wasm(), tmp_path / "push")
+    registry.sign(pushed, release)
+    size = len(math_wasm().read_bytes())
+    assert_refused(puller.run(pushed.reference, "--max-size", str(size - 1)), {}, puller, "--max-size")
+    done = puller.run(pushed.reference, "--max-size", str(size))
+    assert done.returncode == 0, done.stderr
 
 
 async def test_a_signature_made_for_another_repository_is_refused(puller, registry, release, tmp_path):
