@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod observe;
 pub mod plugins;
 pub mod protocol;
+pub mod pull;
 pub mod runtime;
 pub mod sandbox;
 pub mod transport;

@@ -87,6 +87,16 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Fetch plugins from OCI registries or pinned URLs into a plugin
+    /// directory, verified, and record them in the lock.
+    ///
+    /// Every digest is checked, a cosign signature must verify with a key
+    /// the trust policy trusts for the repository (unless
+    /// --allow-unsigned), and the component is compiled and linted with
+    /// DIR/NAME.toml before it is renamed into DIR/NAME.wasm: a refused
+    /// pull writes nothing. Prints one line per plugin written; exits 2 if
+    /// any reference was refused (the reasons on stderr).
+    Pull(Box<moat::cli::pull::PullArgs>),
     /// Print every plugin in a directory and its tools.
     List {
         /// Directory holding NAME.wasm plugin components.
@@ -176,6 +186,7 @@ async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> 
             let file = lock.unwrap_or_else(|| plugins.join(lock::FILE_NAME));
             write_lock(plugins, &file, strict, cache).await
         }
+        Command::Pull(args) => moat::cli::pull::run(*args, cache).await,
         Command::List { plugins, json } => list(plugins, json, cache).await,
         Command::Check(args) => moat::cli::check::run(args, cache).await,
         Command::EmbedDocs {

@@ -1,5 +1,5 @@
 //! The commands: `moat serve`, `moat check`, `moat dev`,
-//! `moat embed-docs` and `moat audit`.
+//! `moat embed-docs`, `moat audit` and `moat pull`.
 
 pub mod audit;
 pub mod check;
@@ -7,5 +7,6 @@ pub mod dev;
 pub mod dev_cargo;
 pub mod dev_script;
 pub mod embed_docs;
+pub mod pull;
 pub mod serve;
 pub mod telemetry;

@@ -1,0 +1,95 @@
+//! Streaming one blob (from a registry or a URL) into a sink, bounded in
+//! size and checked against its SHA-256.
+
+use anyhow::{Context as _, bail, ensure};
+use futures_util::{Stream, StreamExt as _};
+use oci_client::manifest::OciDescriptor;
+use sha2::{Digest as _, Sha256};
+use tokio::io::{AsyncWrite, AsyncWriteExt as _};
+
+use super::reference::{OciReference, parse_digest};
+
+/// The default of `--max-size`: 256 MiB. The largest component (or
+/// compressed layer, or decompressed tar) `moat pull` takes: stops a
+/// hostile registry or URL from filling the disk or memory with an endless
+/// or enormous blob. An 18 MB Python component fits many times over.
+pub const DEFAULT_MAX_SIZE: u64 = 256 << 20;
+
+/// The largest signature payload or suggested manifest read: 64 KiB. A
+/// cosign simple-signing payload is a few hundred bytes; the bound stops a
+/// hostile registry from making moat hold a huge blob it only glances at.
+pub const SMALL_BLOB: u64 = 64 << 10;
+
+/// Streams the blob `descriptor` of `reference` into `sink`: refused if
+/// the descriptor declares more than `limit` bytes, if the registry sends
+/// more or fewer bytes than declared, or if the bytes' SHA-256 is not the
+/// descriptor's digest.
+pub async fn blob(
+    client: &oci_client::Client,
+    reference: &OciReference,
+    descriptor: &OciDescriptor,
+    limit: u64,
+    sink: &mut (impl AsyncWrite + Unpin),
+) -> anyhow::Result<()> {
+    let digest = parse_digest(&descriptor.digest)?;
+    let size = u64::try_from(descriptor.size).unwrap_or(u64::MAX);
+    ensure!(
+        size <= limit,
+        "the blob {digest} is {size} bytes, over the limit of {limit} bytes (--max-size)"
+    );
+    let image = super::artifact::image(reference, &digest);
+    let stream = client
+        .pull_blob_stream(&image, descriptor)
+        .await
+        .map_err(|error| super::registry::explain(&reference.registry, error))
+        .with_context(|| format!("cannot fetch the blob {digest}"))?;
+    let got = copy(stream.stream, size, sink).await?;
+    ensure!(
+        got.len == size,
+        "the blob {digest} ended after {} bytes, its descriptor says {size}",
+        got.len
+    );
+    ensure!(
+        got.digest == digest,
+        "the blob's bytes have digest {}, not the {digest} its descriptor names: refused",
+        got.digest
+    );
+    Ok(())
+}
+
+/// What `copy` wrote.
+pub struct Copied {
+    /// How many bytes.
+    pub len: u64,
+    /// `sha256:HEX` of them.
+    pub digest: String,
+}
+
+/// Copies `stream` into `sink`, refusing it as soon as it passes `limit`
+/// bytes, and hashes what it copies.
+pub async fn copy<E: std::error::Error + Send + Sync + 'static>(
+    mut stream: impl Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+    limit: u64,
+    sink: &mut (impl AsyncWrite + Unpin),
+) -> anyhow::Result<Copied> {
+    let mut hasher = Sha256::new();
+    let mut len: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|error| anyhow::anyhow!(super::registry::chain(&error)))?;
+        len += chunk.len() as u64;
+        if len > limit {
+            bail!("more than {limit} bytes sent (the limit): refused");
+        }
+        hasher.update(&chunk);
+        sink.write_all(&chunk)
+            .await
+            .context("cannot write what was fetched")?;
+    }
+    sink.flush()
+        .await
+        .context("cannot write what was fetched")?;
+    Ok(Copied {
+        len,
+        digest: format!("sha256:{:x}", hasher.finalize()),
+    })
+}

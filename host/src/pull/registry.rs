@@ -1,0 +1,148 @@
+//! The connection to an OCI registry: TLS (the system's roots and an
+//! operator's extra CA), plain HTTP only to a loopback registry and only
+//! when asked, credentials from the usual places, and timeouts.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
+use oci_client::secrets::RegistryAuth;
+
+use super::reference::OciReference;
+
+/// How long connecting to a registry (or a URL's host) may take.
+/// Default 10 s. Stops a black-holed address from hanging `moat pull`
+/// (and an init container) forever; "cannot reach" is reported instead.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a registry may send nothing in the middle of a response.
+/// Default 30 s. Stops a registry that opens a response and then stalls
+/// (slowloris) from holding the pull open forever.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How the host reaches registries, from `moat pull`'s flags.
+pub struct Connection {
+    /// `--plain-http`: plain HTTP to a loopback registry.
+    pub plain_http: bool,
+    /// `--ca-file`: PEM certificates trusted beside the system's roots.
+    pub ca_pem: Option<Vec<u8>>,
+    /// `--registry-token-file`: a bearer token for every registry.
+    pub token: Option<String>,
+}
+
+impl Connection {
+    /// Reads `--ca-file` and `--registry-token-file`.
+    pub fn new(
+        plain_http: bool,
+        ca_file: Option<&Path>,
+        token_file: Option<&Path>,
+    ) -> anyhow::Result<Self> {
+        let ca_pem = ca_file
+            .map(|file| {
+                std::fs::read(file)
+                    .with_context(|| format!("cannot read --ca-file {}", file.display()))
+            })
+            .transpose()?;
+        let token = token_file
+            .map(|file| {
+                std::fs::read_to_string(file)
+                    .with_context(|| {
+                        format!("cannot read --registry-token-file {}", file.display())
+                    })
+                    .map(|token| token.trim().to_owned())
+            })
+            .transpose()?;
+        Ok(Self {
+            plain_http,
+            ca_pem,
+            token,
+        })
+    }
+
+    /// The extra roots of `--ca-file`, for a reqwest client.
+    pub fn extra_roots(&self) -> anyhow::Result<Vec<reqwest::Certificate>> {
+        match &self.ca_pem {
+            Some(pem) => reqwest::Certificate::from_pem_bundle(pem)
+                .context("--ca-file holds no PEM certificate"),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// A client for `reference`'s registry. Refuses, before connecting,
+    /// plain HTTP to a registry that is not loopback.
+    pub fn client(&self, reference: &OciReference) -> anyhow::Result<oci_client::Client> {
+        let protocol = match (self.plain_http, reference.is_loopback()) {
+            (true, true) => ClientProtocol::HttpsExcept(vec![reference.registry.clone()]),
+            (true, false) => bail!(
+                "--plain-http reaches only a loopback registry (127.0.0.0/8, ::1, localhost), not {}",
+                reference.registry
+            ),
+            (false, _) => ClientProtocol::Https,
+        };
+        let extra_root_certificates = self
+            .ca_pem
+            .iter()
+            .map(|pem| Certificate {
+                encoding: CertificateEncoding::Pem,
+                data: pem.clone(),
+            })
+            .collect();
+        Ok(oci_client::Client::new(ClientConfig {
+            protocol,
+            extra_root_certificates,
+            // An image index is resolved by `artifact.rs`, never by guessing a platform.
+            platform_resolver: None,
+            connect_timeout: Some(CONNECT_TIMEOUT),
+            read_timeout: Some(READ_TIMEOUT),
+            ..ClientConfig::default()
+        }))
+    }
+
+    /// The credentials for `registry`: the token file's bearer token, else
+    /// the docker config's (`$DOCKER_CONFIG/config.json` or
+    /// `~/.docker/config.json`, credential helpers included), else none.
+    pub fn auth(&self, registry: &str) -> RegistryAuth {
+        if let Some(token) = &self.token {
+            return RegistryAuth::Bearer(token.clone());
+        }
+        match docker_credential::get_credential(registry) {
+            Ok(docker_credential::DockerCredential::UsernamePassword(user, password)) => {
+                RegistryAuth::Basic(user, password)
+            }
+            Ok(docker_credential::DockerCredential::IdentityToken(token)) => {
+                RegistryAuth::Bearer(token)
+            }
+            Err(error) => {
+                tracing::debug!(
+                    "no docker credentials for {registry} ({error}); pulling anonymously"
+                );
+                RegistryAuth::Anonymous
+            }
+        }
+    }
+}
+
+/// The registry's error, said as the operator needs it: unreachable
+/// registries named as such.
+pub fn explain(registry: &str, error: oci_client::errors::OciDistributionError) -> anyhow::Error {
+    use oci_client::errors::OciDistributionError as E;
+    match error {
+        E::RequestError(ref request) if request.is_connect() || request.is_timeout() => {
+            anyhow::anyhow!("cannot reach {registry}: {}", chain(request))
+        }
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// An error and its sources, one after the other.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
