@@ -105,3 +105,25 @@ async fn a_rug_pull_refused_by_the_lock_and_the_new_lock_are_lines() {
     let (code, out) = verify(&log, &[]);
     assert_eq!(code, 0, "{out}");
 }
+
+#[tokio::test]
+async fn a_plugin_the_lint_refuses_for_naming_another_plugins_tool_is_a_refuse_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let plugins = crate::lint::poisoned_beside_math().write(
+        "poisoned.toml",
+        crate::lint::ACCEPT_ALL_BUT_SHADOWING.as_bytes(),
+    );
+    let log_arg = log.to_str().unwrap();
+    let (served, _stderr) = Watched::run_logged(serve(&plugins, &["--audit", log_arg])).await;
+    let refused = wait_for_record(&log, |r| r["kind"] == "refuse").await;
+    assert!(
+        refused["path"].as_str().unwrap().ends_with("poisoned.wasm"),
+        "{refused}"
+    );
+    assert!(
+        refused["reason"].as_str().unwrap().contains("MOAT-L006"),
+        "{refused}"
+    );
+    assert_eq!(served.tools().await, ["add", "sub", "mul", "div"]);
+}

@@ -55,7 +55,24 @@ const FLAGGED: &[(&str, &str)] = &[
 ];
 
 /// math and the poisoned fixture.
-fn poisoned_beside_math() -> PluginDir {
+/// The manifest that accepts every finding of the poisoned plugin's own,
+/// strict: only its shadowing of math's `add` is left to refuse it.
+pub const ACCEPT_ALL_BUT_SHADOWING: &str = r#"[lint]
+strict = true
+accept = [
+  { code = "MOAT-L001", item = "tool:hidden_spaces" },
+  { code = "MOAT-L001", item = "resource:poisoned://readme" },
+  { code = "MOAT-L002", item = "tool:tagged" },
+  { code = "MOAT-L004", item = "tool:tagged" },
+  { code = "MOAT-L003", item = "tool:save_note" },
+  { code = "MOAT-L004", item = "tool:save_note" },
+  { code = "MOAT-L007", item = "tool:save_note" },
+  { code = "MOAT-L008", item = "tool:save_note", place = "inputSchema/properties/note" },
+]
+"#;
+
+/// The poisoned plugin beside math, whose `add` it names.
+pub fn poisoned_beside_math() -> PluginDir {
     PluginDir::with_math().copy(moat_test_artifacts::POISONED, "poisoned.wasm")
 }
 
@@ -151,23 +168,9 @@ async fn strict_refuses_the_poisoned_plugin_and_serves_the_rest() {
 
 #[tokio::test]
 async fn strict_refuses_a_plugin_that_names_another_plugins_tool() {
-    // Every finding of its own accepted, only the shadowing is left.
-    let accept_all_but_shadowing = r#"[lint]
-strict = true
-accept = [
-  { code = "MOAT-L001", item = "tool:hidden_spaces" },
-  { code = "MOAT-L001", item = "resource:poisoned://readme" },
-  { code = "MOAT-L002", item = "tool:tagged" },
-  { code = "MOAT-L004", item = "tool:tagged" },
-  { code = "MOAT-L003", item = "tool:save_note" },
-  { code = "MOAT-L004", item = "tool:save_note" },
-  { code = "MOAT-L007", item = "tool:save_note" },
-  { code = "MOAT-L008", item = "tool:save_note", place = "inputSchema/properties/note" },
-]
-"#;
     let alone = PluginDir::empty()
         .copy(moat_test_artifacts::POISONED, "poisoned.wasm")
-        .write("poisoned.toml", accept_all_but_shadowing.as_bytes());
+        .write("poisoned.toml", ACCEPT_ALL_BUT_SHADOWING.as_bytes());
     let served = Served::start(&alone).await;
     assert!(served.tool_names().await.contains(&"shadow".to_owned()));
     let log = served.stop().await;
@@ -176,7 +179,7 @@ accept = [
         "all accepted, nothing shadowed: {log}"
     );
 
-    let beside = poisoned_beside_math().write("poisoned.toml", accept_all_but_shadowing.as_bytes());
+    let beside = poisoned_beside_math().write("poisoned.toml", ACCEPT_ALL_BUT_SHADOWING.as_bytes());
     let served = Served::start(&beside).await;
     assert_eq!(served.tool_names().await, ["add", "sub", "mul", "div"]);
     math_still_works(&served).await;

@@ -11,6 +11,8 @@ use tokio::task::JoinSet;
 use super::error::LoadError;
 use super::lock::Locked;
 use super::plugin::LoadedPlugin;
+use super::registry::Registry;
+use crate::lint::Review;
 use crate::observe::{Event, Observer};
 use crate::runtime::Runtime;
 
@@ -71,6 +73,25 @@ impl Loader {
             let reason = error.to_string();
             self.observer.event(&Event::Refused {
                 path,
+                reason: &reason,
+            });
+        }
+        admitted
+    }
+
+    /// The lint's review of `plugin` beside the others `registry` serves
+    /// (see [`Registry::admit_lint`]); a refusal is reported to the
+    /// observer, as a refusal at load is.
+    pub fn admit_lint(
+        &self,
+        registry: &Registry,
+        plugin: &LoadedPlugin,
+    ) -> Result<Review, LoadError> {
+        let admitted = registry.admit_lint(plugin);
+        if let Err(error) = &admitted {
+            let reason = error.to_string();
+            self.observer.event(&Event::Refused {
+                path: plugin.path(),
                 reason: &reason,
             });
         }

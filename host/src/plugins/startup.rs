@@ -61,7 +61,7 @@ pub async fn load_within(
             Ok(None) | Err(_) => break,
         }
     }
-    let (registry, collisions) = lint(Registry::from_plugins(loaded));
+    let (registry, collisions) = lint(loader, Registry::from_plugins(loaded));
     for collision in &collisions {
         tracing::error!("{collision}");
     }
@@ -112,7 +112,7 @@ impl Late {
                     }
                 };
                 let path = plugin.path().to_owned();
-                match self.live.current().admit_lint(&plugin) {
+                match self.loader.admit_lint(&self.live.current(), &plugin) {
                     Ok(review) => review.log(plugin.name()),
                     Err(error) => {
                         tracing::error!("skipped {error}");
@@ -140,10 +140,13 @@ impl Late {
 /// Logs the lint's findings of each plugin of `registry` (judged beside the
 /// others, so that shadowing is seen whatever the load order), and leaves
 /// out those it refuses (strict, with an error finding).
-fn lint((registry, collisions): (Registry, Vec<Collision>)) -> (Registry, Vec<Collision>) {
+fn lint(
+    loader: &Loader,
+    (registry, collisions): (Registry, Vec<Collision>),
+) -> (Registry, Vec<Collision>) {
     let mut refused = Vec::new();
     for plugin in registry.plugins() {
-        match registry.admit_lint(plugin) {
+        match loader.admit_lint(&registry, plugin) {
             Ok(review) => review.log(plugin.name()),
             Err(error) => {
                 tracing::error!("skipped {error}");
