@@ -5,8 +5,10 @@ the lock with where it came from and who signed it, and served by
 `moat serve --locked` to the official Python MCP client."""
 
 import re
+import time
 from pathlib import Path
 
+import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
@@ -122,14 +124,19 @@ async def test_name_defaults_to_the_last_segment_and_name_overrides_it(puller, r
 
 
 async def test_a_moat_manifest_in_the_artifact_grants_nothing(puller, registry, release, tmp_path):
-    """Grants never come from the artifact: a manifest layer is not written
-    as NAME.toml (the operator's manifest alone grants)."""
-    grant = '[files]\nread = ["/"]\n[network]\nallow = ["*"]\n'
+    """Grants never come from the artifact: a manifest layer is never
+    written as NAME.toml (the operator's manifest alone grants), at most
+    kept aside as a suggestion in DIR/.moat/suggested/NAME.toml."""
+    grant = '[capabilities]\nfiles = [{ host = "/", guest = "/", access = "read-write" }]\n'
     pushed = registry.push_wasm("moat/math", "1.0", math_wasm(), tmp_path / "push", moat_manifest=grant)
     registry.sign(pushed, release)
     done = puller.run(pushed.reference)
     assert done.returncode == 0, done.stderr
-    assert set(puller.snapshot()) == {"math.wasm", "moat.lock"}
+    written = puller.snapshot()
+    assert "math.toml" not in written
+    assert set(written) <= {"math.wasm", "moat.lock", ".moat", ".moat/suggested", ".moat/suggested/math.toml"}
+    if ".moat/suggested/math.toml" in written:
+        assert written[".moat/suggested/math.toml"] == grant.encode()
 
 
 async def test_existing_different_bytes_are_kept_unless_update(puller, registry, release, tmp_path):
@@ -155,3 +162,21 @@ async def test_same_bytes_again_is_not_a_conflict(puller, registry, release, tmp
     again = puller.run(pushed.reference)
     assert again.returncode == 0, again.stderr
     assert (puller.dir / "math.wasm").read_bytes() == math_wasm().read_bytes()
+
+
+async def test_a_serve_watch_picks_up_the_pulled_plugin(puller, registry, release, tmp_path, serve_http):
+    """The file appears whole, by rename, so a watching host loads it."""
+    pushed = registry.push_wasm("moat/math", "1.0", math_wasm(), tmp_path / "push")
+    registry.sign(pushed, release)
+    http = serve_http(puller.dir, "--watch")
+    async with Client(http.url, read_timeout_seconds=60) as client:
+        assert (await client.list_tools()).tools == []
+        done = puller.run(pushed.reference)
+        assert done.returncode == 0, done.stderr
+        deadline = time.monotonic() + 60  # a safety net against a hang, not a speed bound
+        while "mul" not in [tool.name for tool in (await client.list_tools()).tools]:
+            assert time.monotonic() < deadline, http.stop()
+            await anyio.sleep(0.1)
+        result = await client.call_tool("mul", {"x": 25, "y": 17})
+        assert result.structured_content == {"result": 425}
+    assert "math.wasm" in http.stop()
