@@ -19,7 +19,9 @@
 //! request that reaches a plugin and every load is reported (to the audit
 //! log, the metrics, the traces), [`metrics`] holds the Prometheus metrics
 //! (sitting between [`protocol`] and [`plugins`]), and [`cli`] holds the
-//! commands beyond serving (`moat check`, `moat dev`).
+//! commands beyond serving (`moat check`, `moat dev`, `moat pull`, whose
+//! work, plugins fetched from registries and URLs, verified and placed
+//! atomically, is in [`pull`]).
 
 pub mod cli;
 pub mod clients;

@@ -16,6 +16,7 @@ mod lint;
 mod listings;
 mod lock;
 mod metrics;
+mod pull;
 mod raw_stdio;
 mod reload;
 mod rust_client;

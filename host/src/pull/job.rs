@@ -48,8 +48,9 @@ pub fn jobs(options: &Options, lock: &Lock, references: &[String]) -> anyhow::Re
         let jobs: Vec<Job> = lock
             .pulled()
             .map(|(name, source)| {
-                let reference =
-                    Reference::parse(&source.reference).map(|reference| match reference {
+                let reference = check_name(name)
+                    .and_then(|()| Reference::parse(&source.reference))
+                    .map(|reference| match reference {
                         Reference::Oci(oci) if options.locked => {
                             Reference::Oci(oci.at_digest(&source.digest))
                         }
@@ -143,16 +144,17 @@ impl Job {
                 plugin.digest()
             );
         }
+        let suggestion = staging.suggestion();
+        staging.commit(&plugin, self.replace)?;
         if let Some(text) = suggested {
-            let file = staging.suggest(&text)?;
+            write_suggestion(&suggestion, &text)?;
             eprintln!(
                 "moat pull: {} ships a suggested manifest, written to {}; it grants nothing until you copy what you approve into {}.toml",
                 self.shown,
-                file.display(),
+                suggestion.display(),
                 self.name
             );
         }
-        staging.commit(&plugin, self.replace)?;
         let pulled = Pulled {
             name: self.name.clone(),
             reference: self.shown.clone(),
@@ -181,6 +183,11 @@ impl Job {
         oci: &OciReference,
         staging: &Staging,
     ) -> anyhow::Result<(String, Option<Vec<u8>>)> {
+        if options.trust.is_none() && !options.allow_unsigned {
+            bail!(
+                "no trust policy to verify its signature: give --trust FILE (or MOAT_TRUST), or --allow-unsigned"
+            );
+        }
         let client = options.connection.client(oci)?;
         let auth = options.connection.auth(&oci.registry);
         let artifact = artifact::resolve(&client, oci, &auth).await?;
@@ -196,13 +203,10 @@ impl Job {
                     Err(error) => return Err(error),
                 }
             }
-            (None, true) => {
+            (None, _) => {
                 unsigned(&self.shown, "no --trust policy given");
                 None
             }
-            (None, false) => bail!(
-                "no trust policy to verify its signature: give --trust FILE (or MOAT_TRUST), or --allow-unsigned"
-            ),
         };
         let max = options.max_size;
         match &artifact.component {
@@ -255,6 +259,14 @@ fn unsigned(reference: &str, why: &str) {
     tracing::warn!(
         "--allow-unsigned: pulling {reference} with no verified signature ({why}); the lock records no key"
     );
+}
+
+/// Writes a suggested manifest (it grants nothing) to `file`.
+fn write_suggestion(file: &std::path::Path, text: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))
 }
 
 async fn create(path: &std::path::Path) -> anyhow::Result<tokio::fs::File> {

@@ -22,6 +22,7 @@ pub mod url;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use moat_trust::TrustPolicy;
 
@@ -30,6 +31,13 @@ use crate::runtime::Runtime;
 
 pub use self::job::Job;
 use self::registry::Connection;
+
+/// How long one reference may take, from resolving it to placing it:
+/// 15 minutes. The read timeout stops a registry that goes silent; this
+/// stops one that drips a byte just often enough (slowloris) from holding
+/// `moat pull`, and an init container waiting on it, forever. 256 MiB (the
+/// `--max-size` default) at 1 MB/s takes under 5 minutes.
+pub const PULL_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// What a pull is told by its flags.
 pub struct Options {
@@ -120,7 +128,13 @@ pub async fn pull(
     let mut pinned = false;
     for mut job in jobs {
         let reference = job.shown.clone();
-        match job.run(options, runtime, &lock).await {
+        let run = tokio::time::timeout(PULL_TIMEOUT, job.run(options, runtime, &lock));
+        let result = run.await.unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "not done within {PULL_TIMEOUT:?} (the limit of one pull): refused"
+            ))
+        });
+        match result {
             Ok((plugin, pulled)) => {
                 if !options.locked {
                     lock.pin(&plugin, Some(job.source(&pulled)));
@@ -136,3 +150,6 @@ pub async fn pull(
     }
     Ok(outcome)
 }
+
+#[cfg(test)]
+mod tests;

@@ -109,15 +109,11 @@ impl Staging {
         Ok(())
     }
 
-    /// Writes a suggested manifest shipped with the artifact to
+    /// Where a suggested manifest shipped with the artifact goes:
     /// `DIR/.moat/suggested/NAME.toml`. It grants nothing: only
     /// `DIR/NAME.toml`, written by the operator, does.
-    pub fn suggest(&self, text: &[u8]) -> anyhow::Result<PathBuf> {
-        let dir = self.plugins.join(".moat").join("suggested");
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let file = dir.join(format!("{}.toml", self.name));
-        std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
-        Ok(file)
+    pub fn suggestion(&self) -> PathBuf {
+        let file = format!("{}.toml", self.name);
+        self.plugins.join(".moat").join("suggested").join(file)
     }
 }

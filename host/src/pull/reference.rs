@@ -213,9 +213,11 @@ fn host_of(registry: &str) -> anyhow::Result<url::Host> {
         .ok_or_else(|| anyhow!("`{registry}` is not a registry host"))
 }
 
-fn is_loopback(host: &url::Host) -> bool {
+/// Whether `host` is this machine: 127.0.0.0/8, `::1` or `localhost`
+/// (exactly: `localhost.evil.com` is a domain like any other).
+pub fn is_loopback<S: AsRef<str>>(host: &url::Host<S>) -> bool {
     match host {
-        url::Host::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
+        url::Host::Domain(domain) => domain.as_ref().eq_ignore_ascii_case("localhost"),
         url::Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
         url::Host::Ipv6(ip) => IpAddr::V6(*ip).is_loopback(),
     }

@@ -8,7 +8,7 @@ use oci_client::manifest::{OciDescriptor, OciManifest};
 
 use super::artifact;
 use super::download::{SMALL_BLOB, blob};
-use super::reference::OciReference;
+use super::reference::{OciReference, parse_digest};
 
 /// The artifact type of a cosign signature manifest in the referrers API.
 const SIGNATURE_ARTIFACT: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
@@ -55,7 +55,7 @@ pub async fn verify<'p>(
             index
                 .manifests
                 .into_iter()
-                .map(|entry| entry.digest)
+                .filter_map(|entry| parse_digest(&entry.digest).ok())
                 .take(MAX_SIGNATURE_MANIFESTS),
         ),
         Err(error) => problems.push(format!("the referrers of {digest}: {error}")),

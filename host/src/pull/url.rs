@@ -6,7 +6,7 @@ use anyhow::{Context as _, bail, ensure};
 use tokio::io::AsyncWrite;
 
 use super::download::copy;
-use super::reference::UrlReference;
+use super::reference::{UrlReference, is_loopback};
 use super::registry::{CONNECT_TIMEOUT, Connection, READ_TIMEOUT, chain};
 
 /// The most redirects a URL pull follows: 5. Stops a redirect loop, and
@@ -46,7 +46,10 @@ pub async fn fetch(
         builder = builder.add_root_certificate(root);
     }
     let client = builder.build().context("cannot set up HTTPS")?;
-    let host = reference.url.host_str().unwrap_or_default().to_owned();
+    let host = match reference.url.port() {
+        Some(port) => format!("{}:{port}", reference.url.host_str().unwrap_or_default()),
+        None => reference.url.host_str().unwrap_or_default().to_owned(),
+    };
     let response = client
         .get(reference.url.clone())
         .send()
@@ -77,14 +80,7 @@ pub async fn fetch(
 fn allowed(url: &url::Url, plain_http: bool) -> bool {
     match url.scheme() {
         "https" => true,
-        "http" => {
-            plain_http
-                && url.host().is_some_and(|host| match host {
-                    url::Host::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
-                    url::Host::Ipv4(ip) => ip.is_loopback(),
-                    url::Host::Ipv6(ip) => ip.is_loopback(),
-                })
-        }
+        "http" => plain_http && url.host().is_some_and(|host| is_loopback(&host)),
         _ => false,
     }
 }
