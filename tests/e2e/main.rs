@@ -25,6 +25,7 @@ mod secrets;
 mod startup;
 mod stdio_backpressure;
 mod stdio_framing;
+mod suggested;
 mod typed;
 mod typed_load;
 mod watched;

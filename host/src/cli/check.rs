@@ -5,11 +5,12 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::suggested;
 use crate::lint::{OtherTool, Review};
 use crate::plugins::{LoadedPlugin, Loader, Registry, startup};
 use crate::runtime::{CompileCache, Runtime};
 use crate::sandbox::Sandbox;
-use crate::sandbox::manifest::{Access, Manifest};
+use crate::sandbox::manifest::{Access, Manifest, SecretsSection};
 
 /// `moat check`'s arguments.
 #[derive(clap::Args)]
@@ -39,6 +40,9 @@ pub async fn run(args: CheckArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         None => plugin.lint().review(&[]),
     };
     print!("{}", lint(&review));
+    if let Some(suggestion) = suggested::report(&plugin, &runtime) {
+        print!("{suggestion}");
+    }
     let refused = args.strict && review.errors().next().is_some();
     Ok(ExitCode::from(if refused { 2 } else { 0 }))
 }
@@ -46,7 +50,6 @@ pub async fn run(args: CheckArgs, cache: CompileCache) -> anyhow::Result<ExitCod
 /// The report for a plugin that loaded.
 pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
     let sandbox = plugin.sandbox();
-    let limits = sandbox.limits();
     let mut out = String::new();
     let manifest = Manifest::path_for(plugin.path());
     let _ = writeln!(
@@ -82,47 +85,60 @@ pub fn report(plugin: &LoadedPlugin, runtime: &Runtime) -> String {
     if !prompts.is_empty() {
         let _ = writeln!(out, "prompts: {}", prompts.join(", "));
     }
-    let _ = writeln!(
-        out,
-        "limits: memory {} MiB, timeout {:?}, {} concurrent calls, results up to {} KiB",
-        limits.memory >> 20,
-        limits.timeout,
-        limits.max_concurrency,
-        limits.max_output >> 10
-    );
-    let _ = writeln!(
-        out,
-        "        per call at most {} resource handles and {} open files",
-        limits.host.max_handles, limits.host.max_open_files
-    );
-    let listing = sandbox.listing();
-    let _ = writeln!(
-        out,
-        "        at load at most {} tools, {} resources, {} templates, {} prompts, texts of {} KiB, schemas of {} KiB, {} KiB in all, within {:?}",
-        listing.max_tools,
-        listing.max_resources,
-        listing.max_templates,
-        listing.max_prompts,
-        listing.max_description >> 10,
-        listing.max_schema >> 10,
-        listing.max_listing >> 10,
-        listing.load_timeout
-    );
-    let secrets = plugin.secrets();
-    let _ = writeln!(
-        out,
-        "secrets: arguments {}, results {} (manifest [secrets])",
-        secrets.arguments.as_str(),
-        secrets.results.as_str()
-    );
-    let _ = writeln!(out, "imports:");
     let mut imports: Vec<String> = plugin.imports(runtime.engine());
     imports.sort();
-    let width = imports.iter().map(String::len).max().unwrap_or(0);
-    for import in &imports {
-        let _ = writeln!(out, "  {import:width$}  {}", verdict(import, sandbox));
+    for line in grants(sandbox, &plugin.secrets(), &imports) {
+        let _ = writeln!(out, "{line}");
     }
     out
+}
+
+/// What `sandbox` (with the manifest's `[secrets]`) gives a plugin with
+/// `imports` (sorted): its limits, its secrets scanning, and a verdict per
+/// import, one line each (a line may hold text from the manifest; callers
+/// showing an untrusted manifest escape each line).
+pub(super) fn grants(
+    sandbox: &Sandbox,
+    secrets: &SecretsSection,
+    imports: &[String],
+) -> Vec<String> {
+    let limits = sandbox.limits();
+    let listing = sandbox.listing();
+    let mut lines = vec![
+        format!(
+            "limits: memory {} MiB, timeout {:?}, {} concurrent calls, results up to {} KiB",
+            limits.memory >> 20,
+            limits.timeout,
+            limits.max_concurrency,
+            limits.max_output >> 10
+        ),
+        format!(
+            "        per call at most {} resource handles and {} open files",
+            limits.host.max_handles, limits.host.max_open_files
+        ),
+        format!(
+            "        at load at most {} tools, {} resources, {} templates, {} prompts, texts of {} KiB, schemas of {} KiB, {} KiB in all, within {:?}",
+            listing.max_tools,
+            listing.max_resources,
+            listing.max_templates,
+            listing.max_prompts,
+            listing.max_description >> 10,
+            listing.max_schema >> 10,
+            listing.max_listing >> 10,
+            listing.load_timeout
+        ),
+        format!(
+            "secrets: arguments {}, results {} (manifest [secrets])",
+            secrets.arguments.as_str(),
+            secrets.results.as_str()
+        ),
+        "imports:".to_owned(),
+    ];
+    let width = imports.iter().map(String::len).max().unwrap_or(0);
+    for import in imports {
+        lines.push(format!("  {import:width$}  {}", verdict(import, sandbox)));
+    }
+    lines
 }
 
 /// What the definition lint says, one finding a line, after a summary.

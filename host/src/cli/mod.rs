@@ -9,4 +9,5 @@ pub mod dev_script;
 pub mod embed_docs;
 pub mod pull;
 pub mod serve;
+mod suggested;
 pub mod telemetry;

@@ -63,3 +63,24 @@ proptest! {
         prop_assert_eq!(verified, signer == trusted);
     }
 }
+
+/// Names built from the characters that matter to matching: separators,
+/// dots, case, and the characters of the pattern itself.
+fn name_text() -> impl Strategy<Value = String> {
+    proptest::string::string_regex("[aAb./:*%-]{0,12}").unwrap()
+}
+
+proptest! {
+    #[test]
+    fn a_prefix_pattern_matches_only_clean_names_below_it(tail in name_text()) {
+        let pattern = crate::pattern::Pattern::parse("reg.io/a/b/*").unwrap();
+        let repository = format!("reg.io/a/b{tail}");
+        let segments: Vec<&str> = repository.split('/').skip(1).collect();
+        let clean = segments.iter().all(|s| {
+            !s.is_empty() && *s != "." && *s != ".." && !s.contains(['*', ':', '%'])
+                && !s.starts_with(['.', '-']) && !s.ends_with(['.', '-'])
+        });
+        let below = segments.len() > 2 && segments[..2] == ["a", "b"];
+        prop_assert_eq!(pattern.matches(&repository), clean && below, "{}", repository);
+    }
+}
