@@ -5,6 +5,7 @@ the lock with where it came from and who signed it, and served by
 `moat serve --locked` to the official Python MCP client."""
 
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -123,7 +124,7 @@ async def test_name_defaults_to_the_last_segment_and_name_overrides_it(puller, r
     assert lock["calc"]["source"]["reference"] == lock["arith"]["source"]["reference"] == pushed.reference
 
 
-async def test_a_moat_manifest_in_the_artifact_grants_nothing(puller, registry, release, tmp_path):
+async def test_a_moat_manifest_in_the_artifact_grants_nothing(puller, registry, release, tmp_path, moat_bin):
     """Grants never come from the artifact: a manifest layer is never
     written as NAME.toml (the operator's manifest alone grants), at most
     kept aside as a suggestion in DIR/.moat/suggested/NAME.toml."""
@@ -133,10 +134,14 @@ async def test_a_moat_manifest_in_the_artifact_grants_nothing(puller, registry, 
     done = puller.run(pushed.reference)
     assert done.returncode == 0, done.stderr
     written = puller.snapshot()
-    assert "math.toml" not in written
-    assert set(written) <= {"math.wasm", "moat.lock", ".moat", ".moat/suggested", ".moat/suggested/math.toml"}
-    if ".moat/suggested/math.toml" in written:
-        assert written[".moat/suggested/math.toml"] == grant.encode()
+    assert set(written) == {"math.wasm", "moat.lock", ".moat", ".moat/suggested", ".moat/suggested/math.toml"}
+    assert written[".moat/suggested/math.toml"] == grant.encode()
+    check = subprocess.run(
+        [moat_bin, "check", str(puller.dir / "math.wasm")], capture_output=True, text=True, timeout=120
+    )
+    assert check.returncode == 0, check.stderr
+    assert "manifest: none, so nothing is granted" in check.stdout, check.stdout
+    assert "NOT in force" in check.stdout, check.stdout
 
 
 async def test_existing_different_bytes_are_kept_unless_update(puller, registry, release, tmp_path):
