@@ -116,7 +116,7 @@ def registry(tmp_path_factory):
 def tls_registry(tmp_path_factory):
     """The same over TLS, with a server certificate for 127.0.0.1 and
     localhost from a CA the test makes (`tls_registry.tls.ca_file`)."""
-    from registry import Tls
+    from registry_keys import Tls
 
     tls = Tls.make(tmp_path_factory.mktemp("tls"))
     started = _registry(tmp_path_factory, "tls-registry", tls=tls)
@@ -135,13 +135,14 @@ def auth_registry(tmp_path_factory):
 @pytest.fixture
 def release():
     """The key the trust policy trusts for REGISTRY/moat/* (an ECDSA P-256 key made with `cryptography`)."""
-    from registry import Signer
+    from registry_keys import Signer
 
     return Signer("release")
 
 
 def _puller(moat_bin, registry, tmp_path, release):
-    from registry import Puller, write_policy
+    from registry import Puller
+    from registry_keys import write_policy
 
     policy = write_policy(tmp_path / "trust", [(release, [f"{registry.host}/moat/*"])])
     return Puller(moat_bin, registry, tmp_path, policy)

@@ -1,18 +1,15 @@
 """A real OCI registry on loopback for the `moat pull` tests, and what the
-tests put in it: components pushed with oras-py (an independent client),
-cosign-format signatures made with `cryptography` (not the RustCrypto crates
-moat verifies with), keys, trust policies, a CA and credentials.
+tests put in it: components pushed with oras-py (an independent client) and
+cosign-format signatures (made by registry_keys.py's signers), and the
+`moat pull` runner the tests drive it with.
 
 The registry is Debian's `docker-registry` (the CNCF distribution server,
 2.8), started on a free loopback port with filesystem storage in a temporary
 directory, so a test can reach into its storage and tamper with a blob.
 """
 
-import base64
 import gzip
-import hashlib
 import io
-import ipaddress
 import json
 import os
 import socket
@@ -21,16 +18,14 @@ import tarfile
 import time
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import bcrypt
 import oras.provider
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from registry_keys import Signer, Tls, sha256, simple_signing_payload
 
 REGISTRY_BIN = "/usr/bin/docker-registry"
 
@@ -52,79 +47,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-@dataclass
-class Tls:
-    """A CA the test makes and a server certificate it signed for
-    127.0.0.1 (IP SAN) and localhost."""
-
-    ca_file: Path
-    cert_file: Path
-    key_file: Path
-
-    @staticmethod
-    def make(directory: Path) -> "Tls":
-        now = datetime.now(timezone.utc)
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "moat test CA")])
-        ca = (
-            x509.CertificateBuilder()
-            .subject_name(ca_name)
-            .issuer_name(ca_name)
-            .public_key(ca_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True, content_commitment=False, key_encipherment=False,
-                    data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                    crl_sign=True, encipher_only=False, decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256())
-        )
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-            .issuer_name(ca_name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=1))
-            .add_extension(
-                x509.SubjectAlternativeName(
-                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-                ),
-                critical=False,
-            )
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-            )
-            .sign(ca_key, hashes.SHA256())
-        )
-        tls = Tls(directory / "ca.pem", directory / "server.pem", directory / "server.key")
-        tls.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-        tls.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        tls.key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        return tls
 
 
 @dataclass
@@ -351,7 +273,9 @@ class Registry:
 
     # --- cosign signatures ---------------------------------------------------
 
-    def sign(self, pushed: Pushed, signer: "Signer", referrer: bool = False, docker_reference: str | None = None) -> Pushed:
+    def sign(
+        self, pushed: Pushed, signer: Signer, referrer: bool = False, docker_reference: str | None = None
+    ) -> Pushed:
         """Signs `pushed` as cosign does: the simple-signing payload as a layer
         annotated with its base64 DER ECDSA signature. By default in the
         `sha256-<hex>.sig` tag scheme; with `referrer`, as an OCI 1.1
@@ -369,7 +293,12 @@ class Registry:
             config = self.put_blob(
                 repo,
                 json.dumps(
-                    {"architecture": "", "os": "", "config": {}, "rootfs": {"type": "layers", "diff_ids": [sha256(payload)]}}
+                    {
+                        "architecture": "",
+                        "os": "",
+                        "config": {},
+                        "rootfs": {"type": "layers", "diff_ids": [sha256(payload)]},
+                    }
                 ).encode(),
             )
             manifest = {
@@ -399,70 +328,6 @@ class Registry:
         return signature
 
 
-def simple_signing_payload(docker_reference: str, manifest_digest: str) -> bytes:
-    """cosign's "simple signing" payload for one manifest digest."""
-    return json.dumps(
-        {
-            "critical": {
-                "identity": {"docker-reference": docker_reference},
-                "image": {"docker-manifest-digest": manifest_digest},
-                "type": "cosign container image signature",
-            },
-            "optional": None,
-        },
-        separators=(",", ":"),
-    ).encode()
-
-
-class Signer:
-    """An ECDSA P-256 key pair (cosign's default), made with `cryptography`."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.key = ec.generate_private_key(ec.SECP256R1())
-
-    def sign(self, payload: bytes) -> str:
-        return base64.b64encode(self.key.sign(payload, ec.ECDSA(hashes.SHA256()))).decode()
-
-    def public_pem(self) -> bytes:
-        return self.key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-
-    def fingerprint(self) -> str:
-        der = self.key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        return sha256(der)
-
-
-def write_policy(directory: Path, keys: list[tuple[Signer, list[str]]]) -> Path:
-    """A trust policy file with each signer's public key under `keys/`,
-    trusted for the given repository patterns."""
-    (directory / "keys").mkdir(parents=True, exist_ok=True)
-    entries = []
-    for signer, repositories in keys:
-        (directory / "keys" / f"{signer.name}.pub").write_bytes(signer.public_pem())
-        entries.append(
-            "[[key]]\n"
-            f'name = "{signer.name}"\n'
-            f'public_key = "keys/{signer.name}.pub"\n'
-            f"repositories = {json.dumps(repositories)}\n"
-        )
-    policy = directory / "trust.toml"
-    policy.write_text("\n".join(entries))
-    return policy
-
-
-def docker_config(directory: Path, host: str, user: str, password: str) -> Path:
-    """A docker `config.json` holding credentials for `host`."""
-    directory.mkdir(parents=True, exist_ok=True)
-    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
-    path = directory / "config.json"
-    path.write_text(json.dumps({"auths": {host: {"auth": auth}}}))
-    return path
-
-
 class Puller:
     """Runs the real `moat pull` (and `moat lock`) against one registry into
     one plugin directory, with the trust policy, and the flag that lets it
@@ -489,13 +354,17 @@ class Puller:
             return ["--plain-http"]
         return ["--ca-file", str(self.registry.tls.ca_file)]
 
-    def run(self, *args: str, trust: bool = True, reach: bool = True, plugins: Path | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, trust: bool = True, reach: bool = True, plugins: Path | None = None
+    ) -> subprocess.CompletedProcess:
         command = [self.moat_bin, "pull", *args, "--plugins", str(plugins or self.dir)]
         if trust and self.policy:
             command += ["--trust", str(self.policy)]
         if reach:
             command += self.reach()
-        return subprocess.run(command, capture_output=True, text=True, timeout=300, env=self.env, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=300, env=self.env, stdin=subprocess.DEVNULL
+        )
 
     def lock_command(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REGISTRY_USERS, built
-from registry import Tls, docker_config, sha256
+from registry_keys import Tls, docker_config, sha256
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from conftest import built
-from registry import sha256
+from registry_keys import sha256
 
 pytestmark = pytest.mark.anyio
 

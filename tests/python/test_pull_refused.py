@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import built
-from registry import Signer, free_port, write_policy
+from registry import free_port
+from registry_keys import Signer, write_policy
 
 pytestmark = pytest.mark.anyio
 

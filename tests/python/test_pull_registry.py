@@ -25,9 +25,8 @@ from registry import (
     SIMPLE_SIGNING,
     WASM_CONFIG,
     WASM_LAYER,
-    Signer,
-    sha256,
 )
+from registry_keys import Signer, sha256
 
 
 def verify(signer: Signer, payload: bytes, signature: str) -> None:
