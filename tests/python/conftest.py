@@ -101,7 +101,14 @@ def _registry(tmp_path_factory, name: str, **options):
 
     if not Path(REGISTRY_BIN).is_file():
         pytest.fail(f"{REGISTRY_BIN} is missing: `make registry` installs Debian's docker-registry")
-    return Registry(tmp_path_factory.mktemp(name), **options)
+    # The free port is picked before the registry binds it: if something
+    # else took it meanwhile, pick another.
+    for attempt in range(3):
+        try:
+            return Registry(tmp_path_factory.mktemp(name), **options)
+        except RuntimeError as error:
+            if "address already in use" not in str(error) or attempt == 2:
+                raise
 
 
 @pytest.fixture
