@@ -56,7 +56,12 @@ impl Origin {
                         axum::routing::get(serve(moat_test_artifacts::POISONED)),
                     )
                     .route("/garbage.wasm", axum::routing::get(serve("/nonexistent")))
-                    .route("/stall.wasm", axum::routing::get(stall(counted.clone())));
+                    .route("/stall.wasm", axum::routing::get(stall(counted.clone())))
+                    .route("/v2/", axum::routing::get(|| async { "{}" }))
+                    .route(
+                        "/v2/moat/endless/manifests/{tag}",
+                        axum::routing::get(endless),
+                    );
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async move {
                         let _ = stopped.await;
@@ -98,6 +103,13 @@ fn stall(
         let stream = futures::StreamExt::chain(first, futures::stream::pending());
         std::future::ready(axum::body::Body::from_stream(stream))
     }
+}
+
+/// A hostile registry's manifest: spaces, without end.
+async fn endless() -> axum::body::Body {
+    let chunk = bytes::Bytes::from(vec![b' '; 64 << 10]);
+    let stream = futures::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+    axum::body::Body::from_stream(stream)
 }
 
 impl Drop for Origin {
@@ -411,6 +423,24 @@ fn update_or_locked_without_a_lock_says_there_is_nothing_to_pull() {
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("records no pulled plugin"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(listing(dir.path()).is_empty());
+}
+
+#[test]
+fn an_endless_manifest_from_a_hostile_registry_is_cut_off() {
+    let origin = Origin::start();
+    let dir = PluginDir::empty();
+    let reference = format!("oci://127.0.0.1:{}/moat/endless:1.0", origin.port);
+    let output = pull(
+        dir.path(),
+        &["--plain-http", "--allow-unsigned", &reference],
+    );
+    assert_refused(&output, "(the largest manifest read)");
+    assert!(
+        stderr(&output).contains("more than 4194304 bytes"),
         "{}",
         stderr(&output)
     );

@@ -4,9 +4,9 @@
 
 use anyhow::{Context as _, anyhow, bail, ensure};
 use oci_client::manifest::{self as media, OciDescriptor, OciImageManifest, OciManifest};
-use sha2::{Digest as _, Sha256};
 
 use super::reference::{OciReference, parse_digest};
+use super::session::Registry;
 
 /// The media type of a policy shipped beside a component. It grants
 /// nothing: it is written to `DIR/.moat/suggested/NAME.toml` for the
@@ -62,61 +62,44 @@ pub fn image(reference: &OciReference, digest: &str) -> oci_client::Reference {
     )
 }
 
-/// The oci-client reference `reference` names (its digest if it has one).
-fn named(reference: &OciReference) -> oci_client::Reference {
-    match (&reference.tag, &reference.digest) {
-        (_, Some(digest)) => image(reference, digest),
-        (Some(tag), None) => oci_client::Reference::with_tag(
-            reference.registry.clone(),
-            reference.repository.clone(),
-            tag.clone(),
-        ),
+/// What `reference` names in its repository: its digest if it has one,
+/// else its tag.
+fn target(reference: &OciReference) -> &str {
+    match (&reference.digest, &reference.tag) {
+        (Some(digest), _) => digest,
+        (None, Some(tag)) => tag,
         (None, None) => unreachable!("a parsed OCI reference names a tag or a digest"),
     }
 }
 
-/// Fetches the manifest at `image`, returning its bytes and their digest,
-/// computed here.
-pub async fn manifest(
-    client: &oci_client::Client,
-    reference: &OciReference,
-    image: &oci_client::Reference,
-    auth: &oci_client::secrets::RegistryAuth,
-) -> anyhow::Result<(bytes::Bytes, String)> {
-    let (bytes, _their_digest) = client
-        .pull_manifest_raw(image, auth, &ACCEPTED)
+/// Fetches the manifest at `target` (a tag or a digest): its bytes and
+/// their digest, computed here; refused if the registry has none, or, for
+/// a digest, sends other bytes.
+pub async fn manifest(registry: &Registry, target: &str) -> anyhow::Result<(bytes::Bytes, String)> {
+    let repository = registry.reference.repository_path();
+    let (bytes, digest) = registry
+        .manifest(target, &ACCEPTED)
         .await
-        .map_err(|error| super::registry::explain(&reference.registry, error))
-        .with_context(|| format!("cannot fetch the manifest of {image}"))?;
-    Ok((
-        bytes.clone(),
-        format!("sha256:{:x}", Sha256::digest(&bytes)),
-    ))
-}
-
-/// Resolves `reference`: its manifest (through an image index to its one
-/// `wasm` entry) and the layers in it.
-pub async fn resolve(
-    client: &oci_client::Client,
-    reference: &OciReference,
-    auth: &oci_client::secrets::RegistryAuth,
-) -> anyhow::Result<Artifact> {
-    let (bytes, digest) = manifest(client, reference, &named(reference), auth).await?;
-    if let Some(named) = &reference.digest {
+        .with_context(|| format!("cannot fetch the manifest {repository}:{target}"))?
+        .ok_or_else(|| anyhow!("{repository} has no manifest {target}"))?;
+    if target.starts_with("sha256:") {
         ensure!(
-            *named == digest,
-            "the registry sent a manifest of digest {digest} for {named}: refused"
+            digest == target,
+            "the registry sent a manifest of digest {digest} for {target}: refused"
         );
     }
+    Ok((bytes, digest))
+}
+
+/// Resolves `registry`'s reference: its manifest (through an image index
+/// to its one `wasm` entry) and the layers in it.
+pub async fn resolve(registry: &Registry) -> anyhow::Result<Artifact> {
+    let (bytes, digest) = manifest(registry, target(&registry.reference)).await?;
     let image = match parse(&bytes)? {
         OciManifest::Image(image) => image,
         OciManifest::ImageIndex(index) => {
             let entry = wasm_entry(&index)?;
-            let (bytes, got) = manifest(client, reference, &image(reference, &entry), auth).await?;
-            ensure!(
-                got == entry,
-                "the registry sent a manifest of digest {got} for the index entry {entry}: refused"
-            );
+            let (bytes, _) = manifest(registry, &entry).await?;
             match parse(&bytes)? {
                 OciManifest::Image(image) => image,
                 OciManifest::ImageIndex(_) => bail!("the index entry {entry} is another index"),

@@ -7,7 +7,8 @@ use oci_client::manifest::OciDescriptor;
 use sha2::{Digest as _, Sha256};
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 
-use super::reference::{OciReference, parse_digest};
+use super::reference::parse_digest;
+use super::session::Registry;
 
 /// The default of `--max-size`: 256 MiB. The largest component (or
 /// compressed layer, or decompressed tar) `moat pull` takes: stops a
@@ -20,13 +21,12 @@ pub const DEFAULT_MAX_SIZE: u64 = 256 << 20;
 /// hostile registry from making moat hold a huge blob it only glances at.
 pub const SMALL_BLOB: u64 = 64 << 10;
 
-/// Streams the blob `descriptor` of `reference` into `sink`: refused if
+/// Streams the blob `descriptor` of the session's repository into `sink`: refused if
 /// the descriptor declares more than `limit` bytes, if the registry sends
 /// more or fewer bytes than declared, or if the bytes' SHA-256 is not the
 /// descriptor's digest.
 pub async fn blob(
-    client: &oci_client::Client,
-    reference: &OciReference,
+    registry: &Registry,
     descriptor: &OciDescriptor,
     limit: u64,
     sink: &mut (impl AsyncWrite + Unpin),
@@ -37,8 +37,10 @@ pub async fn blob(
         size <= limit,
         "the blob {digest} is {size} bytes, over the limit of {limit} bytes (--max-size)"
     );
+    let reference = &registry.reference;
     let image = super::artifact::image(reference, &digest);
-    let stream = client
+    let stream = registry
+        .client
         .pull_blob_stream(&image, descriptor)
         .await
         .map_err(|error| super::registry::explain(&reference.registry, error))

@@ -188,13 +188,12 @@ impl Job {
                 "no trust policy to verify its signature: give --trust FILE (or MOAT_TRUST), or --allow-unsigned"
             );
         }
-        let client = options.connection.client(oci)?;
-        let auth = options.connection.auth(&oci.registry);
-        let artifact = artifact::resolve(&client, oci, &auth).await?;
+        let registry = options.connection.registry(oci)?;
+        let artifact = artifact::resolve(&registry).await?;
         self.check_expected(&artifact.digest)?;
         self.verified = match (&options.trust, options.allow_unsigned) {
             (Some(policy), allow) => {
-                match signature::verify(&client, oci, &auth, policy, &artifact.digest).await {
+                match signature::verify(&registry, policy, &artifact.digest).await {
                     Ok(key) => Some((key.name().to_owned(), key.fingerprint().to_owned())),
                     Err(error) if allow => {
                         unsigned(&self.shown, &format!("{error:#}"));
@@ -212,12 +211,12 @@ impl Job {
         match &artifact.component {
             Component::Wasm(layer) => {
                 let mut file = create(&staging.wasm()).await?;
-                download::blob(&client, oci, layer, max, &mut file).await?;
+                download::blob(&registry, layer, max, &mut file).await?;
             }
             Component::Tar { layer, gzip } => {
                 let scratch = staging.scratch("layer.tar");
                 let mut file = create(&scratch).await?;
-                download::blob(&client, oci, layer, max, &mut file).await?;
+                download::blob(&registry, layer, max, &mut file).await?;
                 let (wasm, gzip) = (staging.wasm(), *gzip);
                 tokio::task::spawn_blocking(move || {
                     let layer = std::fs::File::open(&scratch)?;
@@ -232,7 +231,7 @@ impl Job {
         let suggested = match &artifact.suggested {
             Some(layer) => {
                 let mut text = Vec::new();
-                download::blob(&client, oci, layer, SMALL_BLOB, &mut text)
+                download::blob(&registry, layer, SMALL_BLOB, &mut text)
                     .await
                     .context("the suggested manifest")?;
                 Some(text)

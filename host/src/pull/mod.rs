@@ -16,6 +16,7 @@ mod job;
 pub mod place;
 pub mod reference;
 pub mod registry;
+mod session;
 pub mod signature;
 pub mod unpack;
 pub mod url;

@@ -9,7 +9,8 @@ use anyhow::{Context as _, bail};
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 
-use super::reference::OciReference;
+use super::reference::{OciReference, is_loopback};
+pub use super::session::Registry;
 
 /// How long connecting to a registry (or a URL's host) may take.
 /// Default 10 s. Stops a black-holed address from hanging `moat pull`
@@ -20,6 +21,11 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default 30 s. Stops a registry that opens a response and then stalls
 /// (slowloris) from holding the pull open forever.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most redirects a fetch follows: 5. Stops a redirect loop; every
+/// redirect must keep to HTTPS (or, with `--plain-http`, to a loopback
+/// host), so a redirect cannot downgrade the fetch.
+pub const MAX_REDIRECTS: usize = 5;
 
 /// How the host reaches registries, from `moat pull`'s flags.
 pub struct Connection {
@@ -69,16 +75,19 @@ impl Connection {
         }
     }
 
-    /// A client for `reference`'s registry. Refuses, before connecting,
+    /// A session with `reference`'s registry. Refuses, before connecting,
     /// plain HTTP to a registry that is not loopback.
-    pub fn client(&self, reference: &OciReference) -> anyhow::Result<oci_client::Client> {
-        let protocol = match (self.plain_http, reference.is_loopback()) {
-            (true, true) => ClientProtocol::HttpsExcept(vec![reference.registry.clone()]),
+    pub fn registry(&self, reference: &OciReference) -> anyhow::Result<Registry> {
+        let (protocol, scheme) = match (self.plain_http, reference.is_loopback()) {
+            (true, true) => (
+                ClientProtocol::HttpsExcept(vec![reference.registry.clone()]),
+                "http",
+            ),
             (true, false) => bail!(
                 "--plain-http reaches only a loopback registry (127.0.0.0/8, ::1, localhost), not {}",
                 reference.registry
             ),
-            (false, _) => ClientProtocol::Https,
+            (false, _) => (ClientProtocol::Https, "https"),
         };
         let extra_root_certificates = self
             .ca_pem
@@ -88,7 +97,7 @@ impl Connection {
                 data: pem.clone(),
             })
             .collect();
-        Ok(oci_client::Client::new(ClientConfig {
+        let client = oci_client::Client::new(ClientConfig {
             protocol,
             extra_root_certificates,
             // An image index is resolved by `artifact.rs`, never by guessing a platform.
@@ -96,13 +105,47 @@ impl Connection {
             connect_timeout: Some(CONNECT_TIMEOUT),
             read_timeout: Some(READ_TIMEOUT),
             ..ClientConfig::default()
-        }))
+        });
+        Ok(Registry {
+            client,
+            http: self.http()?,
+            auth: self.auth(&reference.registry),
+            base: format!(
+                "{scheme}://{}/v2/{}",
+                reference.registry, reference.repository
+            ),
+            reference: reference.clone(),
+            token: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// An HTTP client with the timeouts, `--ca-file`'s roots, and redirects
+    /// that keep to HTTPS (or, with `--plain-http`, to loopback).
+    pub fn http(&self) -> anyhow::Result<reqwest::Client> {
+        let plain_http = self.plain_http;
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+            } else if !allowed(attempt.url(), plain_http) {
+                attempt.error("a redirect to plain http:// off loopback (refused)")
+            } else {
+                attempt.follow()
+            }
+        });
+        let mut builder = reqwest::Client::builder()
+            .redirect(policy)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT);
+        for root in self.extra_roots()? {
+            builder = builder.add_root_certificate(root);
+        }
+        builder.build().context("cannot set up HTTPS")
     }
 
     /// The credentials for `registry`: the token file's bearer token, else
     /// the docker config's (`$DOCKER_CONFIG/config.json` or
     /// `~/.docker/config.json`, credential helpers included), else none.
-    pub fn auth(&self, registry: &str) -> RegistryAuth {
+    fn auth(&self, registry: &str) -> RegistryAuth {
         if let Some(token) = &self.token {
             return RegistryAuth::Bearer(token.clone());
         }
@@ -145,4 +188,14 @@ pub fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Whether `url` may be fetched: HTTPS, or plain HTTP to loopback with
+/// `--plain-http`.
+pub fn allowed(url: &url::Url, plain_http: bool) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => plain_http && url.host().is_some_and(|host| is_loopback(&host)),
+        _ => false,
+    }
 }

@@ -4,11 +4,11 @@
 
 use anyhow::bail;
 use moat_trust::{TrustPolicy, TrustedKey};
-use oci_client::manifest::{OciDescriptor, OciManifest};
+use oci_client::manifest::{OCI_IMAGE_MEDIA_TYPE, OciDescriptor, OciManifest};
 
-use super::artifact;
 use super::download::{SMALL_BLOB, blob};
-use super::reference::{OciReference, parse_digest};
+use super::reference::parse_digest;
+use super::session::Registry;
 
 /// The artifact type of a cosign signature manifest in the referrers API.
 const SIGNATURE_ARTIFACT: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
@@ -28,16 +28,14 @@ pub const MAX_SIGNATURE_MANIFESTS: usize = 16;
 /// Stops a hostile manifest listing thousands of layers, each a fetch.
 pub const MAX_SIGNATURE_LAYERS: usize = 16;
 
-/// Finds a signature of `digest` in `reference`'s repository that a key
+/// Finds a signature of `digest` in the session's repository that a key
 /// trusted for it verifies; refuses, with the most telling reason, if none.
 pub async fn verify<'p>(
-    client: &oci_client::Client,
-    reference: &OciReference,
-    auth: &oci_client::secrets::RegistryAuth,
+    registry: &Registry,
     policy: &'p TrustPolicy,
     digest: &str,
 ) -> anyhow::Result<&'p TrustedKey> {
-    let repository = reference.repository_path();
+    let repository = registry.reference.repository_path();
     if policy.keys_for(&repository).next().is_none() {
         bail!(
             "the trust policy trusts no key for {repository}: refused (add a key for it, or --allow-unsigned)"
@@ -46,36 +44,21 @@ pub async fn verify<'p>(
     let tag = format!("{}.sig", digest.replace(':', "-"));
     let mut manifests = Vec::new();
     let mut problems = Vec::new();
-    let subject = artifact::image(reference, digest);
-    match client
-        .pull_referrers(&subject, Some(SIGNATURE_ARTIFACT))
-        .await
-    {
-        Ok(index) => manifests.extend(
-            index
-                .manifests
+    match registry.referrers(digest, SIGNATURE_ARTIFACT).await {
+        Ok(entries) => manifests.extend(
+            entries
                 .into_iter()
                 .filter_map(|entry| parse_digest(&entry.digest).ok())
                 .take(MAX_SIGNATURE_MANIFESTS),
         ),
-        Err(error) => problems.push(format!("the referrers of {digest}: {error}")),
+        Err(error) => problems.push(format!("the referrers of {digest}: {error:#}")),
     }
     let mut layers = Vec::new();
-    for entry in &manifests {
-        match signature_manifest(client, reference, auth, &artifact::image(reference, entry)).await
-        {
+    for entry in manifests.iter().chain([&tag]) {
+        match signature_manifest(registry, entry).await {
             Ok(found) => layers.extend(found),
             Err(error) => problems.push(format!("{entry}: {error:#}")),
         }
-    }
-    let tagged = oci_client::Reference::with_tag(
-        reference.registry.clone(),
-        reference.repository.clone(),
-        tag.clone(),
-    );
-    match signature_manifest(client, reference, auth, &tagged).await {
-        Ok(found) => layers.extend(found),
-        Err(error) => problems.push(format!("the tag {tag}: {error:#}")),
     }
     if layers.is_empty() {
         bail!(
@@ -90,7 +73,7 @@ pub async fn verify<'p>(
     let mut rejected = Vec::new();
     for (layer, signature) in layers {
         let mut payload = Vec::new();
-        if let Err(error) = blob(client, reference, &layer, SMALL_BLOB, &mut payload).await {
+        if let Err(error) = blob(registry, &layer, SMALL_BLOB, &mut payload).await {
             rejected.push(format!("{}: {error:#}", layer.digest));
             continue;
         }
@@ -106,28 +89,22 @@ pub async fn verify<'p>(
     )
 }
 
-/// The simple-signing layers of the signature manifest at `image`, each
-/// with its base64 signature (at most [`MAX_SIGNATURE_LAYERS`]). `Ok` and
-/// empty if there is none.
+/// The simple-signing layers of the signature manifest at `target` (a
+/// digest or the `.sig` tag), each with its base64 signature (at most
+/// [`MAX_SIGNATURE_LAYERS`]). `Ok` and empty if there is none.
 async fn signature_manifest(
-    client: &oci_client::Client,
-    reference: &OciReference,
-    auth: &oci_client::secrets::RegistryAuth,
-    image: &oci_client::Reference,
+    registry: &Registry,
+    target: &str,
 ) -> anyhow::Result<Vec<(OciDescriptor, String)>> {
-    let bytes = match artifact::manifest(client, reference, image, auth).await {
-        Ok((bytes, digest)) => {
-            if let Some(named) = image.digest() {
-                anyhow::ensure!(
-                    named == digest,
-                    "the registry sent a manifest of digest {digest}"
-                );
-            }
-            bytes
-        }
-        Err(error) if is_not_found(&error) => return Ok(Vec::new()),
-        Err(error) => return Err(error),
+    let Some((bytes, digest)) = registry.manifest(target, &[OCI_IMAGE_MEDIA_TYPE]).await? else {
+        return Ok(Vec::new());
     };
+    if target.starts_with("sha256:") {
+        anyhow::ensure!(
+            target == digest,
+            "the registry sent a manifest of digest {digest}"
+        );
+    }
     let OciManifest::Image(manifest) = serde_json::from_slice(&bytes)? else {
         bail!("not a signature manifest (an index)");
     };
@@ -145,19 +122,4 @@ async fn signature_manifest(
             Some((layer, signature))
         })
         .collect())
-}
-
-/// Whether the registry said the manifest does not exist.
-fn is_not_found(error: &anyhow::Error) -> bool {
-    use oci_client::errors::{OciDistributionError as E, OciErrorCode};
-    error.chain().any(|cause| match cause.downcast_ref::<E>() {
-        Some(E::ImageManifestNotFoundError(_)) | Some(E::ServerError { code: 404, .. }) => true,
-        Some(E::RegistryError { envelope, .. }) => envelope.errors.iter().any(|e| {
-            matches!(
-                e.code,
-                OciErrorCode::ManifestUnknown | OciErrorCode::NotFound | OciErrorCode::NameUnknown
-            )
-        }),
-        _ => false,
-    })
 }
