@@ -6,7 +6,7 @@ PLUGIN_DIR  := plugins/target/$(WASM_TARGET)/release
 SERVE_DIR   := target/plugins
 VENV        := target/venv
 
-.PHONY: serve build plugins wasm-target prometheus test lint test-rust test-python test-conformance lang-fixtures
+.PHONY: serve build plugins wasm-target prometheus registry test lint test-rust test-python test-conformance lang-fixtures
 
 ## Build everything and serve the sample plugins over stdio. stdout carries
 ## MCP messages only, so the build (and make's own echo) goes to stderr.
@@ -36,6 +36,15 @@ wasm-target:
 prometheus:
 	@test -x /usr/bin/prometheus || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
 
+## Debian's docker-registry (the CNCF distribution server), which the
+## `moat pull` tests (tests/python/test_pull*.py) start on loopback to push
+## to and pull from; installed only if missing. Its postinst may start a
+## system service on :5000 (a systemd host) or be denied it (a container with
+## no init, or policy-rc.d): either is fine, as the tests use none of it and
+## start their own, each on a free loopback port with its own storage.
+registry:
+	@test -x /usr/bin/docker-registry || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry; }
+
 ## The whole suite: formatting, lints, Rust tests, Python client tests, and
 ## the official MCP conformance suite against `moat serve --http`.
 test: lint test-rust test-python test-conformance
@@ -52,7 +61,7 @@ lint: wasm-target
 test-rust: wasm-target lang-fixtures prometheus
 	MOAT_REQUIRE_PROMETHEUS=1 cargo test --workspace
 
-test-python: wasm-target $(VENV)/installed
+test-python: wasm-target registry $(VENV)/installed
 	cargo build -p moat
 	cd plugins && cargo build --release
 	cd tests/fixtures && cargo build --release
@@ -60,6 +69,7 @@ test-python: wasm-target $(VENV)/installed
 		MOAT_HOSTILE_WASM=$(CURDIR)/tests/fixtures/target/wasm32-wasip2/release/hostile.wasm \
 		MOAT_EVERYTHING_WASM=$(CURDIR)/$(PLUGIN_DIR)/everything.wasm \
 		MOAT_TYPED_WASM=$(CURDIR)/tests/fixtures/target/wasm32-wasip2/release/typed.wasm \
+		MOAT_POISONED_WASM=$(CURDIR)/tests/fixtures/target/wasm32-wasip2/release/poisoned.wasm \
 		$(VENV)/bin/pytest tests/python
 
 # @modelcontextprotocol/conformance (pinned in tests/conformance/) with Node 22,

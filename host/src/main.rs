@@ -148,6 +148,11 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // reqwest is built without a default TLS provider (`rustls-no-provider`,
+    // for `moat pull`), and every reqwest client in the process, the OTLP
+    // exporter's included, panics at build without one: install ring's,
+    // which the tree already has (wasmtime-wasi-http), before any is built.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let otlp = match &cli.command {
         Command::Serve(args) => args.telemetry.otlp.clone(),

@@ -89,3 +89,85 @@ def serve_http(moat_bin):
     yield start
     for http in started:
         http.stop()
+
+
+# --- `moat pull`: a real OCI registry on loopback (tests/python/registry.py) --
+
+REGISTRY_USERS = {"moat-ci": "correct horse battery staple"}
+
+
+def _registry(tmp_path_factory, name: str, **options):
+    from registry import REGISTRY_BIN, Registry
+
+    if not Path(REGISTRY_BIN).is_file():
+        pytest.fail(f"{REGISTRY_BIN} is missing: `make registry` installs Debian's docker-registry")
+    # The free port is picked before the registry binds it: if something
+    # else took it meanwhile, pick another.
+    for attempt in range(3):
+        try:
+            return Registry(tmp_path_factory.mktemp(name), **options)
+        except RuntimeError as error:
+            if "address already in use" not in str(error) or attempt == 2:
+                raise
+
+
+@pytest.fixture
+def registry(tmp_path_factory):
+    """Debian's docker-registry over plain HTTP on 127.0.0.1, storage in a tmp dir."""
+    started = _registry(tmp_path_factory, "registry")
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def tls_registry(tmp_path_factory):
+    """The same over TLS, with a server certificate for 127.0.0.1 and
+    localhost from a CA the test makes (`tls_registry.tls.ca_file`)."""
+    from registry_keys import Tls
+
+    tls = Tls.make(tmp_path_factory.mktemp("tls"))
+    started = _registry(tmp_path_factory, "tls-registry", tls=tls)
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def auth_registry(tmp_path_factory):
+    """The same over plain HTTP, with htpasswd (bcrypt) basic auth for REGISTRY_USERS."""
+    started = _registry(tmp_path_factory, "auth-registry", users=REGISTRY_USERS)
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def release():
+    """The key the trust policy trusts for REGISTRY/moat/* (an ECDSA P-256 key made with `cryptography`)."""
+    from registry_keys import Signer
+
+    return Signer("release")
+
+
+def _puller(moat_bin, registry, tmp_path, release):
+    from registry import Puller
+    from registry_keys import write_policy
+
+    policy = write_policy(tmp_path / "trust", [(release, [f"{registry.host}/moat/*"])])
+    return Puller(moat_bin, registry, tmp_path, policy)
+
+
+@pytest.fixture
+def puller(moat_bin, registry, tmp_path, release):
+    """`moat pull` from `registry` into an empty plugin directory, trusting `release` for moat/*."""
+    return _puller(moat_bin, registry, tmp_path, release)
+
+
+@pytest.fixture
+def tls_puller(moat_bin, tls_registry, tmp_path, release):
+    """The same against `tls_registry`, with `--ca-file` its CA."""
+    return _puller(moat_bin, tls_registry, tmp_path, release)
+
+
+@pytest.fixture
+def auth_puller(moat_bin, auth_registry, tmp_path, release):
+    """The same against `auth_registry`; the test writes the docker config."""
+    return _puller(moat_bin, auth_registry, tmp_path, release)
