@@ -169,6 +169,13 @@ async def test_registry_down_is_a_clear_error_and_writes_nothing(puller):
     assert_refused(done, {}, puller, "cannot reach", f"127.0.0.1:{port}")
 
 
+async def test_https_to_a_plain_http_registry_says_to_pass_plain_http(puller, registry, release, tmp_path):
+    pushed = registry.push_wasm("moat/plain", "1.0", math_wasm(), tmp_path / "stage")
+    registry.sign(pushed, release)
+    done = puller.run(pushed.reference, reach=False)
+    assert_refused(done, {}, puller, "cannot reach", "plain HTTP, not TLS", "--plain-http")
+
+
 def non_loopback_address() -> str | None:
     """This machine's own address on a non-loopback interface, if any."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:

@@ -172,10 +172,23 @@ pub fn explain(registry: &str, error: oci_client::errors::OciDistributionError) 
     use oci_client::errors::OciDistributionError as E;
     match error {
         E::RequestError(ref request) if request.is_connect() || request.is_timeout() => {
-            anyhow::anyhow!("cannot reach {registry}: {}", chain(request))
+            unreachable(registry, request)
         }
         other => anyhow::Error::new(other),
     }
+}
+
+/// "cannot reach REGISTRY", with why; when TLS met a server that answers in
+/// plain HTTP, also what to do about it.
+pub fn unreachable(registry: &str, error: &reqwest::Error) -> anyhow::Error {
+    let why = chain(error);
+    // rustls's words for a handshake answered with something not TLS.
+    let hint = if why.contains("InvalidContentType") {
+        " (it answers in plain HTTP, not TLS: for a registry on loopback, pass --plain-http)"
+    } else {
+        ""
+    };
+    anyhow::anyhow!("cannot reach {registry}: {why}{hint}")
 }
 
 /// An error and its sources, one after the other.

@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::download::copy;
 use super::reference::OciReference;
-use super::registry::{chain, explain};
+use super::registry::{chain, explain, unreachable};
 
 /// The largest manifest, image index or referrers index read: 4 MiB, the
 /// size the OCI distribution spec asks registries to accept. Stops a
@@ -118,7 +118,7 @@ impl Registry {
         };
         let response = request.send().await.map_err(|error| {
             if error.is_connect() || error.is_timeout() {
-                anyhow!("cannot reach {registry}: {}", chain(&error))
+                unreachable(registry, &error)
             } else {
                 anyhow!("{url}: {}", chain(&error))
             }
