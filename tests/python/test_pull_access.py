@@ -86,6 +86,7 @@ async def test_wrong_credentials_are_a_clear_auth_error(auth_puller, auth_regist
     done = auth_puller.run(pushed_with_auth.reference)
     assert done.returncode == 2, done.stderr
     assert AUTH_ERROR.search(done.stderr), done.stderr
+    assert "refused access" in done.stderr and "docker config" in done.stderr and "were refused" in done.stderr, done.stderr
     assert "wrong password" not in done.stderr
     assert auth_puller.snapshot() == {}
 
@@ -94,6 +95,7 @@ async def test_no_credentials_are_a_clear_auth_error(auth_puller, pushed_with_au
     done = auth_puller.run(pushed_with_auth.reference)
     assert done.returncode == 2, done.stderr
     assert AUTH_ERROR.search(done.stderr), done.stderr
+    assert "no credentials for it were found" in done.stderr and "--registry-token-file" in done.stderr, done.stderr
     assert auth_puller.snapshot() == {}
 
 

@@ -49,7 +49,7 @@ pub async fn blob(
         .client
         .pull_blob_stream(&image, &descriptor)
         .await
-        .map_err(|error| super::registry::explain(&reference.registry, error))
+        .map_err(|error| super::registry::explain(&reference.registry, registry.credentials, error))
         .with_context(|| format!("cannot fetch the blob {digest}"))?;
     let got = copy(stream.stream, size, sink).await?;
     ensure!(

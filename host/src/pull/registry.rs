@@ -97,6 +97,7 @@ impl Connection {
                 data: pem.clone(),
             })
             .collect();
+        let (auth, credentials) = self.auth(&reference.registry);
         let client = oci_client::Client::new(ClientConfig {
             protocol,
             extra_root_certificates,
@@ -109,7 +110,8 @@ impl Connection {
         Ok(Registry {
             client,
             http: self.http()?,
-            auth: self.auth(&reference.registry),
+            auth,
+            credentials,
             base: format!(
                 "{scheme}://{}/v2/{}",
                 reference.registry, reference.repository
@@ -144,35 +146,73 @@ impl Connection {
 
     /// The credentials for `registry`: the token file's bearer token, else
     /// the docker config's (`$DOCKER_CONFIG/config.json` or
-    /// `~/.docker/config.json`, credential helpers included), else none.
-    fn auth(&self, registry: &str) -> RegistryAuth {
+    /// `~/.docker/config.json`, credential helpers included), else none;
+    /// with where they came from, for an error to name.
+    fn auth(&self, registry: &str) -> (RegistryAuth, Credentials) {
         if let Some(token) = &self.token {
-            return RegistryAuth::Bearer(token.clone());
+            return (RegistryAuth::Bearer(token.clone()), Credentials::TokenFile);
         }
         match docker_credential::get_credential(registry) {
-            Ok(docker_credential::DockerCredential::UsernamePassword(user, password)) => {
-                RegistryAuth::Basic(user, password)
-            }
+            Ok(docker_credential::DockerCredential::UsernamePassword(user, password)) => (
+                RegistryAuth::Basic(user, password),
+                Credentials::DockerConfig,
+            ),
             Ok(docker_credential::DockerCredential::IdentityToken(token)) => {
-                RegistryAuth::Bearer(token)
+                (RegistryAuth::Bearer(token), Credentials::DockerConfig)
             }
             Err(error) => {
                 tracing::debug!(
                     "no docker credentials for {registry} ({error}); pulling anonymously"
                 );
-                RegistryAuth::Anonymous
+                (RegistryAuth::Anonymous, Credentials::None)
+            }
+        }
+    }
+}
+
+/// Where a session's credentials came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    /// `--registry-token-file`.
+    TokenFile,
+    /// The docker config, or a credential helper it names.
+    DockerConfig,
+    /// None found: anonymous.
+    None,
+}
+
+impl Credentials {
+    /// What an operator refused access should do, in words.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Self::TokenFile => "the token of --registry-token-file was refused",
+            Self::DockerConfig => {
+                "the credentials for it in the docker config ($DOCKER_CONFIG/config.json or ~/.docker/config.json, or its credential helper) were refused"
+            }
+            Self::None => {
+                "no credentials for it were found: give --registry-token-file, or log in (`docker login`, `oras login`) so that $DOCKER_CONFIG/config.json or ~/.docker/config.json holds them"
             }
         }
     }
 }
 
 /// The registry's error, said as the operator needs it: unreachable
-/// registries named as such.
-pub fn explain(registry: &str, error: oci_client::errors::OciDistributionError) -> anyhow::Error {
+/// registries and refused access named as such.
+pub fn explain(
+    registry: &str,
+    credentials: Credentials,
+    error: oci_client::errors::OciDistributionError,
+) -> anyhow::Error {
     use oci_client::errors::OciDistributionError as E;
     match error {
         E::RequestError(ref request) if request.is_connect() || request.is_timeout() => {
             unreachable(registry, request)
+        }
+        E::UnauthorizedError { .. } | E::AuthenticationFailure(_) => {
+            anyhow::anyhow!(
+                "{registry} refused access ({error}): {}",
+                credentials.advice()
+            )
         }
         other => anyhow::Error::new(other),
     }

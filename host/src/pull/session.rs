@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::download::copy;
 use super::reference::OciReference;
-use super::registry::{chain, explain, unreachable};
+use super::registry::{Credentials, chain, explain, unreachable};
 
 /// The largest manifest, image index or referrers index read: 4 MiB, the
 /// size the OCI distribution spec asks registries to accept. Stops a
@@ -26,6 +26,8 @@ pub struct Registry {
     pub(super) http: reqwest::Client,
     /// The credentials, from `--registry-token-file` or the docker config.
     pub auth: RegistryAuth,
+    /// Where [`Self::auth`] came from, for an error to name.
+    pub credentials: Credentials,
     /// `SCHEME://REGISTRY/v2/REPO`.
     pub(super) base: String,
     /// The reference this session is for.
@@ -106,7 +108,7 @@ impl Registry {
                 self.client
                     .auth(&repository, &self.auth, RegistryOperation::Pull)
                     .await
-                    .map_err(|error| explain(registry, error))
+                    .map_err(|error| explain(registry, self.credentials, error))
             })
             .await?
             .clone();
@@ -126,6 +128,12 @@ impl Registry {
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
             return Ok(None);
+        }
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            bail!(
+                "{registry} refused access ({status} for {url}): {}",
+                self.credentials.advice()
+            );
         }
         if !status.is_success() {
             bail!("{registry} answered {status} for {url}");
