@@ -7,6 +7,7 @@ pub mod dev;
 pub mod dev_cargo;
 pub mod dev_script;
 pub mod embed_docs;
+mod grants;
 pub mod pull;
 pub mod serve;
 mod suggested;

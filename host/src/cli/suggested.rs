@@ -17,7 +17,7 @@ use std::fs::Metadata;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::check::grants;
+use super::grants::grants;
 use crate::plugins::LoadedPlugin;
 use crate::runtime::Runtime;
 use crate::sandbox::Sandbox;

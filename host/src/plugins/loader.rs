@@ -11,8 +11,6 @@ use tokio::task::JoinSet;
 use super::error::LoadError;
 use super::lock::Locked;
 use super::plugin::LoadedPlugin;
-use super::registry::Registry;
-use crate::lint::Review;
 use crate::observe::{Event, Observer};
 use crate::runtime::Runtime;
 
@@ -70,32 +68,20 @@ impl Loader {
     pub async fn load(&self, path: &Path) -> Result<LoadedPlugin, LoadError> {
         let admitted = self.admit(LoadedPlugin::load(&self.runtime, path).await);
         if let Err(error) = &admitted {
-            let reason = error.to_string();
-            self.observer.event(&Event::Refused {
-                path,
-                reason: &reason,
-            });
+            self.report_refused(path, error);
         }
         admitted
     }
 
-    /// The lint's review of `plugin` beside the others `registry` serves
-    /// (see [`Registry::admit_lint`]); a refusal is reported to the
-    /// observer, as a refusal at load is.
-    pub fn admit_lint(
-        &self,
-        registry: &Registry,
-        plugin: &LoadedPlugin,
-    ) -> Result<Review, LoadError> {
-        let admitted = registry.admit_lint(plugin);
-        if let Err(error) = &admitted {
-            let reason = error.to_string();
-            self.observer.event(&Event::Refused {
-                path: plugin.path(),
-                reason: &reason,
-            });
-        }
-        admitted
+    /// Reports to the observer that the plugin at `path` was refused, as
+    /// [`Self::load`] does; for a refusal decided beside the other plugins
+    /// (the lint's shadowing rule, see `Registry::admit_lint`).
+    pub fn report_refused(&self, path: &Path, error: &LoadError) {
+        let reason = error.to_string();
+        self.observer.event(&Event::Refused {
+            path,
+            reason: &reason,
+        });
     }
 
     /// `loaded`, unless `--strict` refuses its lint findings or the lock

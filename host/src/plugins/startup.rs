@@ -112,7 +112,8 @@ impl Late {
                     }
                 };
                 let path = plugin.path().to_owned();
-                match self.loader.admit_lint(&self.live.current(), &plugin) {
+                let review = self.live.current().admit_lint(&plugin);
+                match review.inspect_err(|error| self.loader.report_refused(&path, error)) {
                     Ok(review) => review.log(plugin.name()),
                     Err(error) => {
                         tracing::error!("skipped {error}");
@@ -146,7 +147,8 @@ fn lint(
 ) -> (Registry, Vec<Collision>) {
     let mut refused = Vec::new();
     for plugin in registry.plugins() {
-        match loader.admit_lint(&registry, plugin) {
+        let review = registry.admit_lint(plugin);
+        match review.inspect_err(|error| loader.report_refused(plugin.path(), error)) {
             Ok(review) => review.log(plugin.name()),
             Err(error) => {
                 tracing::error!("skipped {error}");

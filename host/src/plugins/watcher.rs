@@ -196,7 +196,9 @@ async fn reload(loader: &Loader, live: &LiveRegistry, wasm_files: BTreeSet<PathB
         let (next, collisions) = if let Some(outcome) = loaded.remove(&path) {
             // The lint's shadowing rule needs the other plugins served now.
             let outcome = outcome.and_then(|plugin| {
-                let review = loader.admit_lint(&current, &plugin)?;
+                let review = current
+                    .admit_lint(&plugin)
+                    .inspect_err(|error| loader.report_refused(&path, error))?;
                 review.log(plugin.name());
                 Ok(plugin)
             });

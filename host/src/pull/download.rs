@@ -1,12 +1,11 @@
 //! Streaming one blob (from a registry or a URL) into a sink, bounded in
 //! size and checked against its SHA-256.
 
-use anyhow::{Context as _, bail, ensure};
-use futures_util::{Stream, StreamExt as _};
+use anyhow::{Context as _, ensure};
 use oci_client::manifest::OciDescriptor;
-use sha2::{Digest as _, Sha256};
-use tokio::io::{AsyncWrite, AsyncWriteExt as _};
+use tokio::io::AsyncWrite;
 
+use super::bounded::copy;
 use super::reference::parse_digest;
 use super::session::Registry;
 
@@ -49,7 +48,7 @@ pub async fn blob(
         .client
         .pull_blob_stream(&image, &descriptor)
         .await
-        .map_err(|error| super::registry::explain(&reference.registry, registry.credentials, error))
+        .map_err(|error| super::fault::explain(&reference.registry, registry.credentials, error))
         .with_context(|| format!("cannot fetch the blob {digest}"))?;
     let got = copy(stream.stream, size, sink).await?;
     ensure!(
@@ -63,41 +62,4 @@ pub async fn blob(
         got.digest
     );
     Ok(())
-}
-
-/// What `copy` wrote.
-pub struct Copied {
-    /// How many bytes.
-    pub len: u64,
-    /// `sha256:HEX` of them.
-    pub digest: String,
-}
-
-/// Copies `stream` into `sink`, refusing it as soon as it passes `limit`
-/// bytes, and hashes what it copies.
-pub async fn copy<E: std::error::Error + Send + Sync + 'static>(
-    mut stream: impl Stream<Item = Result<bytes::Bytes, E>> + Unpin,
-    limit: u64,
-    sink: &mut (impl AsyncWrite + Unpin),
-) -> anyhow::Result<Copied> {
-    let mut hasher = Sha256::new();
-    let mut len: u64 = 0;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|error| anyhow::anyhow!(super::registry::chain(&error)))?;
-        len += chunk.len() as u64;
-        if len > limit {
-            bail!("more than {limit} bytes sent (the limit): refused");
-        }
-        hasher.update(&chunk);
-        sink.write_all(&chunk)
-            .await
-            .context("cannot write what was fetched")?;
-    }
-    sink.flush()
-        .await
-        .context("cannot write what was fetched")?;
-    Ok(Copied {
-        len,
-        digest: format!("sha256:{:x}", hasher.finalize()),
-    })
 }

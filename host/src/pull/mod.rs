@@ -11,7 +11,9 @@
 //! the lock. [`registry`] is the connection: TLS, credentials, timeouts.
 
 pub mod artifact;
+mod bounded;
 pub mod download;
+mod fault;
 mod job;
 pub mod place;
 pub mod reference;

@@ -8,9 +8,9 @@ use oci_client::secrets::RegistryAuth;
 use reqwest::StatusCode;
 use sha2::{Digest as _, Sha256};
 
-use super::download::copy;
+use super::bounded::copy;
+use super::fault::{Credentials, chain, explain, unreachable};
 use super::reference::OciReference;
-use super::registry::{Credentials, chain, explain, unreachable};
 
 /// The largest manifest, image index or referrers index read: 4 MiB, the
 /// size the OCI distribution spec asks registries to accept. Stops a

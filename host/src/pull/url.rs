@@ -5,9 +5,10 @@
 use anyhow::{Context as _, bail, ensure};
 use tokio::io::AsyncWrite;
 
-use super::download::copy;
+use super::bounded::copy;
+use super::fault::chain;
 use super::reference::UrlReference;
-use super::registry::{Connection, allowed, chain};
+use super::registry::{Connection, allowed};
 
 /// Fetches `reference` into `sink`: refused if its bytes pass `limit` or
 /// their SHA-256 is not the pinned one.

@@ -50,7 +50,7 @@ pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next
     if trace::on() {
         let route = match request.uri().path() {
             super::PATH => super::PATH,
-            super::metrics::PATH => super::metrics::PATH,
+            super::METRICS_PATH => super::METRICS_PATH,
             _ => "other",
         };
         let span = trace::http_request(request.method(), route);

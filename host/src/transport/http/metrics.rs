@@ -26,11 +26,8 @@ use tokio::sync::Semaphore;
 use super::checks::{self, Guard};
 use super::limits::{self, ConnectionLimits};
 use super::listener::accept_loop;
-use super::{LOOPBACK_HOSTS, read_token};
+use super::{LOOPBACK_HOSTS, METRICS_PATH as PATH, read_token};
 use crate::metrics::{CONTENT_TYPE, Metrics};
-
-/// The path the metrics are served at.
-pub const PATH: &str = "/metrics";
 
 /// Connections a `--metrics` listener keeps open at once: a scraper needs
 /// one; the cap stops anyone else from holding descriptors.

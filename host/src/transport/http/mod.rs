@@ -61,6 +61,9 @@ mod streams;
 /// The path the MCP endpoint is served at.
 pub const PATH: &str = "/mcp";
 
+/// The path the metrics are served at (`--metrics`, `--http-metrics`).
+pub const METRICS_PATH: &str = "/metrics";
+
 /// The names a loopback server answers to in `Host`.
 const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
