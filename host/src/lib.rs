@@ -7,6 +7,7 @@
 //! | folder | what lives there |
 //! | --- | --- |
 //! | [`transport`] | stdio and Streamable HTTP: bytes to JSON-RPC messages and back |
+//! | [`auth`] | who a request acts for: the identity each transport establishes |
 //! | [`protocol`] | the MCP server rmcp calls: one method per request kind |
 //! | [`plugins`] | the live registry (which plugin serves which tool), loading, reloading, the lock |
 //! | [`lint`] | the definition lint: what each plugin's definitions tell a model, checked at load |
@@ -23,6 +24,7 @@
 //! work, plugins fetched from registries and URLs, verified and placed
 //! atomically, is in [`pull`]).
 
+pub mod auth;
 pub mod cli;
 pub mod clients;
 pub mod lint;

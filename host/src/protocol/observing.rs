@@ -6,6 +6,7 @@ use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
 
 use super::server::{Answer, MoatServer};
+use crate::auth::Identity;
 use crate::observe::{Call, Caller, InFlight, Method, Outcome};
 use crate::plugins::LoadedPlugin;
 use crate::runtime::CallError;
@@ -32,7 +33,7 @@ impl MoatServer {
             era: context.protocol_version().map(|v| v.as_str().into()),
             session,
             client,
-            identity: None,
+            identity: Some(Identity::of(&context.extensions).name),
         }
     }
 

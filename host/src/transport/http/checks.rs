@@ -16,6 +16,7 @@ use subtle::ConstantTimeEq as _;
 use tracing::Instrument as _;
 
 use super::sessions::{self, Owner};
+use crate::auth::Identity;
 use crate::observe::trace::{self, TransportSpan};
 use crate::transport::stdio::classify::{Line, classify};
 
@@ -70,13 +71,14 @@ async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
     if let Some(refusal) = single_host(&mut request) {
         return refusal;
     }
-    let owner = match &guard.token {
+    let (owner, identity) = match &guard.token {
         Some(token) => match check_token(token, &request) {
-            None => Some(token.owner.clone()),
+            None => (Some(token.owner.clone()), Identity::shared_token()),
             Some(refusal) => return refusal,
         },
-        None => None,
+        None => (None, Identity::anonymous()),
     };
+    request.extensions_mut().insert(identity);
     let method = request.method().clone();
     let (request, body) = if method == Method::POST {
         match read_body(request, guard.body_timeout, guard.max_body).await {
