@@ -52,6 +52,14 @@ async def test_metrics_on_the_http_listener_behind_its_token(plugin_dir, serve_h
     assert value(text, series) == 3
     assert value(text, 'moat_requests_total{mcp_method_name="initialize"}') == 1
     assert value(text, 'moat_requests_total{mcp_method_name="notifications/initialized"}') == 1
+    # Every request (the SDK also lists the tools), made with the shared token.
+    requests = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("moat_requests_total{") and "notifications/" not in line
+    )
+    assert requests >= 4
+    assert value(text, 'moat_identity_requests_total{identity="token"}') == requests
     # The garbage plugin of plugin_dir was refused at load.
     assert value(text, "moat_plugin_refusals_total") == 1
     assert value(text, "moat_plugins_loaded") == 1

@@ -80,4 +80,13 @@ impl Identity {
             .cloned()
             .unwrap_or_else(Self::local)
     }
+
+    /// The name of the identity of a request (see [`Identity::of`]),
+    /// without copying it.
+    pub fn name_of(extensions: &rmcp::model::Extensions) -> &str {
+        extensions
+            .get::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Identity>())
+            .map_or("local", |identity| &identity.name)
+    }
 }

@@ -15,6 +15,7 @@ use prometheus::{
 };
 
 use super::BUCKETS;
+use super::identities::Identities;
 
 /// The methods a client may send: requests, then notifications.
 const METHODS: [&str; 26] = [
@@ -60,6 +61,7 @@ pub struct Methods {
     known: HashMap<&'static str, Method>,
     other: Method,
     errors: IntCounterVec,
+    identities: Identities,
 }
 
 impl Methods {
@@ -98,6 +100,7 @@ impl Methods {
             known: METHODS.iter().map(|name| (*name, method(name))).collect(),
             other: method(OTHER),
             errors,
+            identities: Identities::new(registry)?,
         })
     }
 
@@ -116,6 +119,11 @@ impl Methods {
     /// Counts a request or notification of `method` (a [`Self::label`]).
     pub fn received(&self, method: &str) {
         self.method(method).requests.inc();
+    }
+
+    /// Counts a request made on behalf of `identity` (its name).
+    pub fn acted_for(&self, identity: &str) {
+        self.identities.received(identity);
     }
 
     /// Records that a request of `method` was answered after `took`, with

@@ -11,7 +11,8 @@
 //!
 //! - [`methods`]: every MCP request, whatever its method (`initialize`,
 //!   `tools/list`, ...), counted and timed where rmcp dispatches it
-//!   (`protocol::Instrumented`), with its JSON-RPC errors;
+//!   (`protocol::Instrumented`), with its JSON-RPC errors, and by the
+//!   identity it acts for ([`identities`], capped);
 //! - [`calls`]: every request that reaches a plugin, from the
 //!   [`Observer`](crate::observe::Observer) ([`Sink`](crate::observe::Sink)),
 //!   by plugin, tool and outcome, the limits hit, and plugin events;
@@ -27,6 +28,7 @@
 //! `gen_ai.tool.name`; dots become underscores).
 
 pub mod calls;
+pub mod identities;
 pub mod methods;
 pub mod probes;
 

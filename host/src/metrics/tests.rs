@@ -123,3 +123,32 @@ fn probes_are_read_when_scraped() {
     let again = Probe::value("moat_test_level", "again", || 0).unwrap();
     assert!(metrics.probe(again).is_err());
 }
+
+#[test]
+fn identities_past_the_cap_are_counted_as_other() {
+    use crate::metrics::identities::{MAX_IDENTITIES, OTHERS};
+    let metrics = Metrics::new().unwrap();
+    let methods = metrics.methods();
+    for round in 0..2 {
+        for n in 0..MAX_IDENTITIES + 44 {
+            methods.acted_for(&format!("user-{n}"));
+        }
+        methods.acted_for("local");
+        assert_eq!(
+            value(
+                &metrics,
+                r#"moat_identity_requests_total{identity="user-0"}"#
+            ),
+            Some(f64::from(round + 1))
+        );
+    }
+    let text = metrics.render();
+    let named = text
+        .lines()
+        .filter(|line| line.starts_with("moat_identity_requests_total{identity=\"user-"))
+        .count();
+    assert_eq!(named, MAX_IDENTITIES);
+    // 44 past the cap, twice, and `local` (also past it) twice.
+    let others = format!(r#"moat_identity_requests_total{{identity="{OTHERS}"}}"#);
+    assert_eq!(value(&metrics, &others), Some(90.0));
+}

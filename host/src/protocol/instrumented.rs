@@ -37,6 +37,7 @@ use tracing::Instrument as _;
 
 use super::server::MoatServer;
 use super::spans::{Target, finish, request_span};
+use crate::auth::Identity;
 use crate::metrics::Methods;
 
 /// [`MoatServer`], measured.
@@ -73,6 +74,7 @@ macro_rules! measured {
     ($self:ident, $method:literal, $context:ident, $target:expr, $call:expr) => {{
         if let Some(methods) = &$self.methods {
             methods.received($method);
+            methods.acted_for(Identity::name_of(&$context.extensions));
         }
         let started = $self.methods.as_ref().map(|_| Instant::now());
         let span = request_span($method, &$context, $target);
