@@ -61,7 +61,7 @@ lint: wasm-target
 test-rust: wasm-target lang-fixtures prometheus
 	MOAT_REQUIRE_PROMETHEUS=1 cargo test --workspace
 
-test-python: wasm-target registry $(VENV)/installed
+test-python: wasm-target registry $(VENV)/installed $(OIDC_PROVIDER)
 	cargo build -p moat
 	cd plugins && cargo build --release
 	cd tests/fixtures && cargo build --release
@@ -80,6 +80,15 @@ test-conformance: wasm-target
 	mkdir -p target/conformance-plugins
 	cp $(PLUGIN_DIR)/everything.wasm target/conformance-plugins/
 	MOAT_STARTUP_WAIT=10m tests/conformance/run.sh $(CURDIR)/target/debug/moat $(CURDIR)/target/conformance-plugins
+
+# The OpenID provider the OAuth tests (tests/python/test_oauth*.py) start on
+# loopback: oidc-provider, by `npm ci` from the committed lock in tests/oidc/,
+# into tests/oidc/node_modules (never globally).
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
+
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund
+	touch $@
 
 # The Python MCP client, from PyPI, in a virtual environment of its own.
 $(VENV)/installed: tests/python/requirements.txt

@@ -42,9 +42,9 @@ def plugin_dir(tmp_path: Path) -> Path:
 class Http:
     """`moat serve --http 127.0.0.1:0`, on the port it picked."""
 
-    def __init__(self, moat_bin: str, plugin_dir: Path, *extra: str):
+    def __init__(self, moat_bin: str, plugin_dir: Path, *extra: str, addr: str = "127.0.0.1:0"):
         self.process = subprocess.Popen(
-            [moat_bin, "serve", "--http", "127.0.0.1:0", "--plugins", str(plugin_dir), *extra],
+            [moat_bin, "serve", "--http", addr, "--plugins", str(plugin_dir), *extra],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -81,8 +81,8 @@ def serve_http(moat_bin):
     """Starts moat serving HTTP; stops it after the test."""
     started: list[Http] = []
 
-    def start(plugin_dir: Path, *extra: str) -> Http:
-        http = Http(moat_bin, plugin_dir, *extra)
+    def start(plugin_dir: Path, *extra: str, addr: str = "127.0.0.1:0") -> Http:
+        http = Http(moat_bin, plugin_dir, *extra, addr=addr)
         started.append(http)
         return http
 
@@ -171,3 +171,19 @@ def tls_puller(moat_bin, tls_registry, tmp_path, release):
 def auth_puller(moat_bin, auth_registry, tmp_path, release):
     """The same against `auth_registry`; the test writes the docker config."""
     return _puller(moat_bin, auth_registry, tmp_path, release)
+
+
+# --- OAuth: a real OpenID provider on loopback (tests/python/oidc.py) --------
+
+
+@pytest.fixture
+def oidc(tmp_path):
+    """An OpenID provider (the npm package oidc-provider, tests/oidc/) on a
+    free loopback port, issuing JWT access tokens for `oidc.resource`, the
+    resource URI of a moat to be started at `oidc.moat_addr`; stopped after
+    the test."""
+    from oidc import Oidc
+
+    started = Oidc(tmp_path)
+    yield started
+    started.stop()

@@ -29,6 +29,17 @@ pub struct HttpArgs {
     /// this file's contents. Required to listen on a non-loopback address.
     #[arg(long, value_name = "FILE", requires = "http")]
     pub token_file: Option<PathBuf>,
+    /// Be an OAuth 2.1 resource server (the MCP authorization spec):
+    /// every request must carry an access token from an authorization
+    /// server FILE trusts (TOML; see docs/operators.md, "Authorization").
+    /// Allows a non-loopback address.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "http",
+        conflicts_with = "token_file"
+    )]
+    pub auth: Option<PathBuf>,
     /// Keep at most N connections open; more wait in the listen backlog
     /// until one closes. Stops a client opening connections until moat
     /// runs out of file descriptors; keep it below `ulimit -n`.
@@ -89,6 +100,7 @@ impl HttpArgs {
             allow_hosts: self.allow_hosts,
             allow_origins: self.allow_origins,
             token_file: self.token_file,
+            auth: self.auth,
             metrics: false,
             limits: HttpLimits {
                 connections: ConnectionLimits {

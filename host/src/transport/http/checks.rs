@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq as _;
 use tracing::Instrument as _;
 
 use super::sessions::{self, Owner};
-use crate::auth::Identity;
+use crate::auth::{Challenge, Fault, Identity, OAuth, metadata};
 use crate::observe::trace::{self, TransportSpan};
 use crate::transport::stdio::classify::{Line, classify};
 
@@ -38,6 +38,11 @@ pub struct Token {
 pub struct Guard {
     /// The token every request must carry, if any.
     pub token: Option<Token>,
+    /// With `--auth`: the OAuth resource server every request but the
+    /// metadata's must satisfy.
+    pub oauth: Option<Arc<OAuth>>,
+    /// With `--auth`: the challenges refusals carry.
+    pub challenge: Option<Arc<Challenge>>,
     /// How long a request's body may take to arrive, after its headers.
     pub body_timeout: Duration,
     /// The largest request body accepted, in bytes (rmcp's limit).
@@ -71,12 +76,19 @@ async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
     if let Some(refusal) = single_host(&mut request) {
         return refusal;
     }
-    let (owner, identity) = match &guard.token {
-        Some(token) => match check_token(token, &request) {
+    let (owner, identity) = match (&guard.oauth, &guard.token) {
+        (Some(_), _) if request.uri().path().starts_with(metadata::WELL_KNOWN) => {
+            return next.run(request).await;
+        }
+        (Some(oauth), _) => match oauth.authenticate(request.headers()).await {
+            Ok(identity) => (Some(identity.name.clone()), identity),
+            Err(fault) => return refuse(guard.challenge.as_deref(), &fault),
+        },
+        (None, Some(token)) => match check_token(token, &request) {
             None => (Some(token.owner.clone()), Identity::shared_token()),
             Some(refusal) => return refusal,
         },
-        None => (None, Identity::anonymous()),
+        (None, None) => (None, Identity::anonymous()),
     };
     request.extensions_mut().insert(identity);
     let method = request.method().clone();
@@ -166,6 +178,29 @@ fn check_token(token: &Token, request: &Request) -> Option<Response> {
             Some((StatusCode::UNAUTHORIZED, challenge, problem).into_response())
         }
     }
+}
+
+/// The 401 for a request that proves no identity: the challenge (with
+/// `error` and its description when a token was presented), and the reason
+/// in the body. Logged without the token.
+fn refuse(challenge: Option<&Challenge>, fault: &Fault) -> Response {
+    let why = fault.message();
+    tracing::warn!("refused an HTTP request: {why}");
+    let value = match (challenge, fault) {
+        (None, _) => HeaderValue::from_static("Bearer"),
+        (Some(challenge), Fault::Missing(_)) => challenge.unauthorized(None),
+        (Some(challenge), Fault::Malformed(_)) => challenge.unauthorized(Some("invalid_request")),
+        (Some(challenge), Fault::Invalid(_) | Fault::Unreachable(_)) => {
+            challenge.invalid_token(why)
+        }
+    };
+    let headers = [(header::WWW_AUTHENTICATE, value)];
+    (
+        StatusCode::UNAUTHORIZED,
+        headers,
+        format!("Unauthorized: {why}"),
+    )
+        .into_response()
 }
 
 /// Reads the whole body within `timeout` of the headers, and at most `max`

@@ -93,6 +93,8 @@ pub async fn serve(
     let hosts = token.is_none().then(|| Arc::from(Vec::new()));
     let guard = Guard {
         token,
+        oauth: None,
+        challenge: None,
         body_timeout: limits::DEFAULT_BODY_TIMEOUT,
         max_body: 0,
     };

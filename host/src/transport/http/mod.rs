@@ -40,6 +40,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::auth::{self, OAuth};
 use crate::metrics::{Metrics, Probe};
 use crate::protocol::Instrumented;
 
@@ -82,6 +83,8 @@ pub struct HttpOptions {
     pub allow_origins: Vec<String>,
     /// A file holding the bearer token every request must carry.
     pub token_file: Option<PathBuf>,
+    /// The `--auth` file: be an OAuth resource server.
+    pub auth: Option<PathBuf>,
     /// Connections, deadlines and sessions.
     pub limits: HttpLimits,
     /// Also serve the metrics at `/metrics` (`--http-metrics`).
@@ -102,9 +105,13 @@ pub async fn serve(
     ready: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let token = options.token_file.as_ref().map(read_token).transpose()?;
-    if !options.addr.ip().is_loopback() && token.is_none() {
+    let oauth = match &options.auth {
+        Some(path) => Some(OAuth::start(auth::Config::read(path)?)?),
+        None => None,
+    };
+    if !options.addr.ip().is_loopback() && token.is_none() && oauth.is_none() {
         bail!(
-            "--http {} is reachable from other machines: give --token-file so that only clients with the token can call plugins",
+            "--http {} is reachable from other machines: give --token-file or --auth so that only clients with a credential can call plugins",
             options.addr
         );
     }
@@ -116,6 +123,8 @@ pub async fn serve(
         .with_allowed_origins(origins.chain(options.allow_origins));
     let guard = Guard {
         token,
+        challenge: oauth.as_ref().map(|o| o.challenge.clone()),
+        oauth: oauth.clone(),
         body_timeout: options.limits.body_timeout,
         max_body: config.max_request_body_bytes,
     };
@@ -128,12 +137,16 @@ pub async fn serve(
     if let Some(metrics) = &metrics {
         probe_http(metrics, &sessions, &connections)?;
         if options.metrics {
-            let hosts = guard.token.is_none().then_some(metrics_hosts);
+            let open = guard.token.is_none() && guard.oauth.is_none();
+            let hosts = open.then_some(metrics_hosts);
             let metrics = metrics.clone();
             app = app.merge(metrics::router(Exposed { metrics, hosts }));
         }
     }
     let mcp = StreamableHttpService::new(move || Ok(server.new_session()), sessions, config);
+    if let Some(oauth) = &oauth {
+        app = app.merge(resource_metadata(&oauth.config));
+    }
     let app = app
         .route_service(PATH, mcp)
         .layer(middleware::from_fn_with_state(
@@ -146,6 +159,22 @@ pub async fn serve(
     ready(listener.local_addr()?);
     listener::accept_loop(listener, app, options.limits.connections, connections).await;
     Ok(())
+}
+
+/// The RFC 9728 metadata document, unauthenticated, at the well-known path
+/// and its path-suffixed forms.
+fn resource_metadata(config: &auth::Config) -> Router {
+    let document = auth::metadata::document(config).to_string();
+    let mut router = Router::new();
+    for path in auth::metadata::paths(config) {
+        let document = document.clone();
+        let json = [(http::header::CONTENT_TYPE, "application/json")];
+        router = router.route(
+            &path,
+            axum::routing::get(move || async move { (json, document) }),
+        );
+    }
+    router
 }
 
 /// Gauges of the open sessions and connections, read when scraped.
