@@ -104,6 +104,14 @@ impl Introspector {
                 "the token is not valid yet (its `nbf` is in the future)",
             ));
         }
+        // RFC 7662 makes `sub` optional; a client-credentials token's
+        // subject is its client (as in the JWTs such servers issue).
+        let mut claims = claims;
+        if !claims.contains_key("sub")
+            && let Some(client) = claims.get("client_id").cloned()
+        {
+            claims.insert("sub".into(), client);
+        }
         identity(claims, &iss, self.issuers.len() > 1)
     }
 }
