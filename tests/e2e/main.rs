@@ -21,6 +21,8 @@ mod raw_stdio;
 mod reload;
 mod rust_client;
 mod sandbox;
+mod secret_grants;
+mod secret_grants_refused;
 mod secrets;
 mod startup;
 mod stdio_backpressure;
