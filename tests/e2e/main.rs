@@ -23,6 +23,7 @@ mod rust_client;
 mod sandbox;
 mod secret_grants;
 mod secret_grants_refused;
+mod secret_grants_reload;
 mod secrets;
 mod startup;
 mod stdio_backpressure;

@@ -217,6 +217,26 @@ mod tests {
         .unwrap()
     }
 
+    proptest::proptest! {
+        /// Whatever surrounds it, no value survives redaction, raw or
+        /// encoded. (Values of letters and digits: a value made of a
+        /// marker's own text, `RED` say, would be found in the marker.)
+        #[test]
+        fn no_value_survives(
+            value in "[a-z0-9]{8,40}",
+            before in "\\PC{0,40}",
+            after in "\\PC{0,40}",
+        ) {
+            let r = Redactor::new(vec![SecretValue::new("K", value.clone())]).unwrap();
+            for form in [value.clone(), STANDARD.encode(&value), hex::encode(&value)] {
+                let text = format!("{before}{form}{after}{form}");
+                let clean = r.redact(&text);
+                proptest::prop_assert!(!clean.contains(&value), "{clean}");
+                proptest::prop_assert!(clean.contains("[REDACTED:secret:K]"));
+            }
+        }
+    }
+
     #[test]
     fn no_values_no_redactor() {
         assert!(Redactor::new(Vec::new()).is_none());
