@@ -70,6 +70,9 @@ enum Command {
         /// Build a Rust crate with `--release`.
         #[arg(long)]
         release: bool,
+        /// The operator's secret store, as for `moat serve --secrets`.
+        #[arg(long, value_name = "FILE")]
+        secrets: Option<PathBuf>,
     },
     /// Pin the tool definitions of every plugin in a directory.
     ///
@@ -182,7 +185,8 @@ async fn run(command: Command, cache: CompileCache) -> anyhow::Result<ExitCode> 
             path,
             manifest,
             release,
-        } => dev(path, manifest, release, cache).await,
+            secrets,
+        } => dev(path, manifest, release, secrets, cache).await,
         Command::Lock {
             plugins,
             lock,
@@ -217,6 +221,7 @@ async fn dev(
     path: PathBuf,
     manifest: Option<PathBuf>,
     release: bool,
+    secrets: Option<PathBuf>,
     cache: CompileCache,
 ) -> anyhow::Result<ExitCode> {
     let manifest = match manifest {
@@ -227,7 +232,8 @@ async fn dev(
         None => None,
     };
     let plugin = DevPlugin::locate(&path, release).await?;
-    let runtime = Runtime::with_cache(cache)?;
+    let store = moat::cli::serve::secret_store(secrets.as_deref())?;
+    let runtime = Runtime::with_cache(cache)?.with_secrets(store);
     let server = moat::cli::dev::start(plugin, manifest, runtime).await?;
     let server = moat::protocol::Instrumented::new(server, None);
     moat::cli::serve::serve_stdio(server, &format!("the plugin built from {}", path.display()))

@@ -23,13 +23,19 @@ pub struct CheckArgs {
     /// Also lint for shadowing of the tools of the plugins in DIR.
     #[arg(long, value_name = "DIR")]
     pub plugins: Option<PathBuf>,
+    /// The operator's secret store, as for `moat serve --secrets`: the
+    /// report shows each granted secret's name, delivery and source, never
+    /// its value.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
 }
 
 /// `moat check PLUGIN`: the report, then the lint's findings (beside the
 /// plugins of `--plugins DIR`, if given); under `--strict`, exits 2 if one
 /// is an error.
 pub async fn run(args: CheckArgs, cache: CompileCache) -> anyhow::Result<ExitCode> {
-    let runtime = Runtime::with_cache(cache)?;
+    let store = super::serve::secret_store(args.secrets.as_deref())?;
+    let runtime = Runtime::with_cache(cache)?.with_secrets(store);
     let plugin = LoadedPlugin::load(&runtime, &args.plugin).await?;
     print!("{}", report(&plugin, &runtime));
     let review = match args.plugins {

@@ -44,8 +44,11 @@ pub(super) fn grants(
             secrets.arguments.as_str(),
             secrets.results.as_str()
         ),
-        "imports:".to_owned(),
     ];
+    for secret in sandbox.secrets() {
+        lines.push(format!("granted secret {secret}"));
+    }
+    lines.push("imports:".to_owned());
     let width = imports.iter().map(String::len).max().unwrap_or(0);
     for import in imports {
         lines.push(format!("  {import:width$}  {}", verdict(import, sandbox)));
@@ -58,7 +61,9 @@ fn verdict(import: &str, sandbox: &Sandbox) -> String {
     let interface = import.split('@').next().unwrap_or(import);
     let (package, name) = interface.split_once('/').unwrap_or((interface, ""));
     match (package, name) {
-        ("wasi:filesystem", _) if sandbox.dirs().is_empty() => {
+        ("wasi:filesystem", _)
+            if sandbox.dirs().is_empty() && sandbox.secret_dirs().next().is_none() =>
+        {
             "denied: no directories granted, every open fails".into()
         }
         ("wasi:filesystem", _) => {
@@ -72,6 +77,11 @@ fn verdict(import: &str, sandbox: &Sandbox) -> String {
                     };
                     format!("{} = {} ({access})", d.guest(), d.host().display())
                 })
+                .chain(
+                    sandbox
+                        .secret_dirs()
+                        .map(|d| format!("{d} (secret files, read-only)")),
+                )
                 .collect();
             format!("granted: {}", dirs.join(", "))
         }
@@ -88,11 +98,18 @@ fn verdict(import: &str, sandbox: &Sandbox) -> String {
                 .collect();
             format!("granted: outbound to {} only", grants.join(", "))
         }
-        ("wasi:cli", "environment") if sandbox.env().is_empty() => {
+        ("wasi:cli", "environment")
+            if sandbox.env().is_empty() && sandbox.secret_env().next().is_none() =>
+        {
             "empty: no environment variables, no arguments".into()
         }
         ("wasi:cli", "environment") => {
-            let names: Vec<&str> = sandbox.env().iter().map(|(n, _)| n.as_str()).collect();
+            let names: Vec<&str> = sandbox
+                .env()
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .chain(sandbox.secret_env())
+                .collect();
             format!("granted: only {}", names.join(", "))
         }
         ("wasi:cli", "stdin") => "closed: reads see end of input".into(),

@@ -8,6 +8,7 @@ pub mod dev_cargo;
 pub mod dev_script;
 pub mod embed_docs;
 mod grants;
+mod log_redaction;
 pub mod pull;
 pub mod serve;
 mod suggested;

@@ -65,6 +65,10 @@ pub struct PullArgs {
     /// [default: 256 MiB]. Stops an endless or enormous blob.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_SIZE)]
     pub max_size: u64,
+    /// The operator's secret store, as for `moat serve --secrets`, for
+    /// checking a plugin whose DIR/NAME.toml grants it secrets.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
 }
 
 /// Runs `moat pull`: one line on stdout per plugin written, one on stderr
@@ -102,7 +106,8 @@ pub async fn run(args: PullArgs, cache: CompileCache) -> anyhow::Result<ExitCode
         "the plugin directory {} does not exist",
         options.plugins.display()
     );
-    let runtime = Runtime::with_cache(cache)?;
+    let store = super::serve::secret_store(args.secrets.as_deref())?;
+    let runtime = Runtime::with_cache(cache)?.with_secrets(store);
     // Dropping the pull on Ctrl-C drops its temporary directory with it.
     let outcome = tokio::select! {
         outcome = pull::pull(&options, &runtime, &args.references) => outcome?,

@@ -18,6 +18,7 @@ use crate::plugins::lock::{self, Locked};
 use crate::plugins::{Loader, startup};
 use crate::protocol::{Instrumented, MoatServer};
 use crate::runtime::{CompileCache, Runtime};
+use crate::sandbox::secret_store::SecretStore;
 use crate::transport::http::HttpArgs;
 
 /// The flags of `moat serve`.
@@ -47,6 +48,13 @@ pub struct ServeArgs {
     /// manifest does not accept (else findings are only logged).
     #[arg(long)]
     pub strict: bool,
+    /// The operator's secret store: a TOML file naming, for each secret a
+    /// manifest may ask for (`[capabilities.secrets]`), the file or host
+    /// environment variable its value comes from, and optionally which
+    /// plugins may have it. It holds no values itself. Without it, a
+    /// plugin asking for a secret is refused.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
     /// Streamable HTTP instead of stdio, and its limits.
     #[command(flatten)]
     pub http: HttpArgs,
@@ -79,7 +87,7 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         }
         None => None,
     };
-    let runtime = Runtime::with_cache(cache)?;
+    let runtime = Runtime::with_cache(cache)?.with_secrets(secret_store(args.secrets.as_deref())?);
     let audit = args.audit.open()?.map(Arc::new);
     let metrics = args.telemetry.metrics()?;
     let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();
@@ -226,4 +234,14 @@ pub async fn serve_stdio(server: Instrumented, serving: &str) -> anyhow::Result<
 
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
+}
+
+/// The secret store at `file` (`--secrets`), if given.
+pub fn secret_store(file: Option<&std::path::Path>) -> anyhow::Result<Option<SecretStore>> {
+    let Some(file) = file else {
+        return Ok(None);
+    };
+    let store = SecretStore::read(file)?;
+    tracing::info!("secrets come from the store {}", store.path().display());
+    Ok(Some(store))
 }

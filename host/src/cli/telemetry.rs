@@ -20,6 +20,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{Layer as _, fmt};
 
+use super::log_redaction::Redacting;
 use crate::metrics::{Metrics, Probe};
 use crate::observe::trace::{self, TARGET};
 use crate::plugins::LiveRegistry;
@@ -155,7 +156,8 @@ impl Tracing {
 
 /// Sets up logging to stderr and, with `otlp`, the span exporter.
 ///
-/// Logs go to stderr through a background writer that drops lines rather
+/// Logs go to stderr, granted secrets redacted (see `log_redaction.rs`),
+/// through a background writer that drops lines rather
 /// than block when stderr is a pipe nobody reads; the guard flushes at
 /// exit. The exporter sends only moat's own spans ([`TARGET`]), never log
 /// events, in batches from a thread of its own.
@@ -166,7 +168,7 @@ pub fn init(otlp: Option<&str>) -> Tracing {
         // The spans are for the exporter; log lines stay as they were.
         .add_directive("moat::trace=off".parse().expect("a valid directive"));
     let logger = fmt::layer()
-        .with_writer(stderr)
+        .with_writer(Redacting(stderr))
         .with_ansi(std::io::stderr().is_terminal())
         .with_filter(filter);
     let provider = otlp.map(exporter).transpose();

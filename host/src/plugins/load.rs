@@ -50,13 +50,16 @@ impl LoadedPlugin {
         let manifest_dir = manifest_path
             .and_then(Path::parent)
             .unwrap_or(Path::new("."));
-        let sandbox = Sandbox::from_manifest(&manifest, manifest_dir).map_err(|problem| {
-            LoadError::Grant {
-                path: manifest_path.unwrap_or(&path).to_owned(),
-                problem,
-            }
-        })?;
+        let store = runtime.secrets();
+        let sandbox =
+            Sandbox::for_plugin(&manifest, manifest_dir, &name, store).map_err(|problem| {
+                LoadError::Grant {
+                    path: manifest_path.unwrap_or(&path).to_owned(),
+                    problem,
+                }
+            })?;
         let http = !sandbox.network().is_empty();
+        let sandbox_redactor = sandbox.redactor().cloned();
         let Compiled {
             pre,
             exports,
@@ -86,6 +89,7 @@ impl LoadedPlugin {
             typed: Vec::new(),
             warnings: Vec::new(),
             secrets: manifest.secrets,
+            granted: sandbox_redactor,
             lint: PluginLint::default(),
         };
         let source = match typed {

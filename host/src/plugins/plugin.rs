@@ -15,6 +15,7 @@ use crate::runtime::bindings::moat::plugin::types::ToolResult;
 use crate::runtime::{CallError, Instances, Op, Output};
 use crate::sandbox::Sandbox;
 use crate::sandbox::manifest::SecretsSection;
+use crate::sandbox::redactor::Redactor;
 
 /// A plugin ready to serve calls. Cheap to share: calls never lock it.
 /// Built by `load.rs`.
@@ -43,6 +44,9 @@ pub struct LoadedPlugin {
     pub(super) warnings: Vec<String>,
     /// The manifest's `[secrets]` policy (see `secrets/`).
     pub(super) secrets: SecretsSection,
+    /// The redactor of the secrets it is granted (`[capabilities.secrets]`),
+    /// applied to every answer and error whatever `[secrets]` says.
+    pub(super) granted: Option<Arc<Redactor>>,
     /// What the definition lint found at load (see `crate::lint`).
     pub(super) lint: crate::lint::PluginLint,
 }
@@ -130,12 +134,37 @@ impl LoadedPlugin {
         tool: &str,
         arguments: &rmcp::model::JsonObject,
     ) -> Result<rmcp::model::CallToolResult, CallError> {
+        let result = self.call_once(client, tool, arguments).await;
+        result.map_err(|error| self.scrub(error))
+    }
+
+    /// A failure's text as the client may read it: the granted secrets
+    /// redacted (the `[secrets]` policy applies in [`Self::run`]).
+    fn scrub(&self, error: CallError) -> CallError {
+        secrets::failure(SecretsSection::default(), self.granted.as_deref(), error)
+    }
+
+    /// [`Self::call`], before its error is scrubbed.
+    async fn call_once(
+        &self,
+        client: ClientLink,
+        tool: &str,
+        arguments: &rmcp::model::JsonObject,
+    ) -> Result<rmcp::model::CallToolResult, CallError> {
         let arguments = secrets::arguments(self.secrets, &self.name, tool, arguments).await?;
         let index = self.tools.iter().position(|t| t.name == tool);
         if let Some(i) = index.filter(|_| !self.typed.is_empty()) {
             let result = self.call_typed(client, i, &arguments).await;
-            let result = result.map_err(|error| secrets::failure(self.secrets, error))?;
-            return secrets::answer(self.secrets, &self.name, Request::Tool(tool), result).await;
+            let result = result
+                .map_err(|error| secrets::failure(self.secrets, self.granted.as_deref(), error))?;
+            return secrets::answer(
+                self.secrets,
+                self.granted.as_deref(),
+                &self.name,
+                Request::Tool(tool),
+                result,
+            )
+            .await;
         }
         let op = Op::Call {
             tool: index.map_or(tool, |i| self.own_names[i].as_str()),
@@ -155,7 +184,14 @@ impl LoadedPlugin {
             reason,
         };
         let result = tool_result::to_mcp(result).map_err(bad)?;
-        let result = secrets::answer(self.secrets, &self.name, Request::Tool(tool), result).await?;
+        let result = secrets::answer(
+            self.secrets,
+            self.granted.as_deref(),
+            &self.name,
+            Request::Tool(tool),
+            result,
+        )
+        .await?;
         let check = index.and_then(|i| self.output_checks[i].as_ref());
         if let Some(check) = check.filter(|_| result.is_error != Some(true)) {
             let structured = result.structured_content.as_ref().ok_or_else(|| {
@@ -178,6 +214,16 @@ impl LoadedPlugin {
         client: ClientLink,
         uri: &str,
     ) -> Result<Option<Vec<rmcp::model::ResourceContents>>, CallError> {
+        let read = self.read_once(client, uri).await;
+        read.map_err(|error| self.scrub(error))
+    }
+
+    /// [`Self::read`], before its error is scrubbed.
+    async fn read_once(
+        &self,
+        client: ClientLink,
+        uri: &str,
+    ) -> Result<Option<Vec<rmcp::model::ResourceContents>>, CallError> {
         let uri = &*secrets::uri(self.secrets, &self.name, uri).await?;
         let Output::Read(read) = self.run(client, Op::Read { uri }).await? else {
             unreachable!("a read answers contents");
@@ -187,9 +233,15 @@ impl LoadedPlugin {
                 self.instances
                     .check_output(contents.iter().map(server_def::contents_size).sum())?;
                 let contents = contents.into_iter().map(server_def::contents).collect();
-                secrets::answer(self.secrets, &self.name, Request::Read(uri), contents)
-                    .await
-                    .map(Some)
+                secrets::answer(
+                    self.secrets,
+                    self.granted.as_deref(),
+                    &self.name,
+                    Request::Read(uri),
+                    contents,
+                )
+                .await
+                .map(Some)
             }
             Err(ReadError::NotFound) => Ok(None),
             Err(ReadError::Failed(reason)) => Err(CallError::BadResult {
@@ -215,9 +267,20 @@ impl LoadedPlugin {
         };
         let result = match prompt {
             Ok(prompt) => server_def::prompt_result(prompt),
-            Err(refused) => return Ok(Err(refused)),
+            Err(mut refused) => {
+                if let Some(granted) = &self.granted {
+                    granted.redact_string(&mut refused);
+                }
+                return Ok(Err(refused));
+            }
         };
-        let result = secrets::answer(self.secrets, &self.name, Request::Prompt(name), result);
+        let result = secrets::answer(
+            self.secrets,
+            self.granted.as_deref(),
+            &self.name,
+            Request::Prompt(name),
+            result,
+        );
         result.await.map(Ok)
     }
 
@@ -225,7 +288,7 @@ impl LoadedPlugin {
     /// policy for results.
     async fn run(&self, client: ClientLink, op: Op<'_>) -> Result<Output, CallError> {
         let output = self.instances.run(client, op).await;
-        output.map_err(|error| secrets::failure(self.secrets, error))
+        output.map_err(|error| secrets::failure(self.secrets, self.granted.as_deref(), error))
     }
 
     /// Suggests values for `argument` of `target`; `context` is a JSON
@@ -250,13 +313,21 @@ impl LoadedPlugin {
         let Output::Completion(completion) = self.run(client, op).await? else {
             unreachable!("a completion request answers a completion");
         };
-        let completion =
-            server_def::completion(completion).map_err(|reason| CallError::BadResult {
+        let completion = server_def::completion(completion).map_err(|reason| {
+            self.scrub(CallError::BadResult {
                 plugin: self.name.clone(),
                 reason,
-            })?;
+            })
+        })?;
         let request = Request::Complete(argument);
-        secrets::answer(self.secrets, &self.name, request, completion).await
+        secrets::answer(
+            self.secrets,
+            self.granted.as_deref(),
+            &self.name,
+            request,
+            completion,
+        )
+        .await
     }
 }
 

@@ -14,6 +14,7 @@ use super::bindings::Server;
 use super::state::CallState;
 use super::{no_http, open_files};
 use crate::sandbox::limits::{self, EPOCH_TICK};
+use crate::sandbox::secret_store::SecretStore;
 
 /// How much of each pooled memory and table stays mapped when its instance
 /// is dropped. The pages an instance wrote are found with Linux's
@@ -45,9 +46,26 @@ pub struct Runtime {
     engine: Engine,
     linker: Arc<Linker<CallState>>,
     no_http: Arc<Linker<CallState>>,
+    /// The operator's secret store (`--secrets`), where the secrets plugins
+    /// are granted come from; without one, a plugin asking for a secret is
+    /// refused.
+    secrets: Option<Arc<SecretStore>>,
 }
 
 impl Runtime {
+    /// The same runtime, reading granted secrets from `store`.
+    pub fn with_secrets(self, store: Option<SecretStore>) -> Self {
+        Self {
+            secrets: store.map(Arc::new),
+            ..self
+        }
+    }
+
+    /// The operator's secret store, if any.
+    pub fn secrets(&self) -> Option<&SecretStore> {
+        self.secrets.as_deref()
+    }
+
     /// Builds the engine, with room for [`limits::MAX_INSTANCES`] instances
     /// of up to [`limits::MAX_MEMORY`] each, compiling every plugin afresh.
     pub fn new() -> anyhow::Result<Self> {
@@ -114,6 +132,7 @@ impl Runtime {
             engine,
             linker: Arc::new(linker),
             no_http: Arc::new(no_http),
+            secrets: None,
         })
     }
 

@@ -26,6 +26,9 @@ impl host::Host for CallState {
             message.truncate(cut);
             message.push_str(" [cut]");
         }
+        if let Some(redactor) = &self.redactor {
+            redactor.redact_string(&mut message);
+        }
         let plugin = &*self.plugin;
         match level {
             Level::Debug => tracing::debug!(plugin, "{message}"),
@@ -51,7 +54,7 @@ impl client::Host for CallState {
             if let Some(capability) = link.missing_capability(&request.method) {
                 return Err(wasmtime::Error::new(MissingCapability { capability }));
             }
-            let params: Value = match serde_json::from_str(&request.params) {
+            let mut params: Value = match serde_json::from_str(&request.params) {
                 Ok(params) => params,
                 Err(error) => {
                     return Ok(Err(format!(
@@ -60,6 +63,9 @@ impl client::Host for CallState {
                     )));
                 }
             };
+            if let Some(redactor) = &self.redactor {
+                redactor.redact_value(&mut params);
+            }
             questions.push((request.key, request.method, params));
         }
         if link.stateless {
@@ -115,7 +121,10 @@ impl client::Host for CallState {
             if let Some(total) = total {
                 param = param.with_total(total);
             }
-            if let Some(message) = message {
+            if let Some(mut message) = message {
+                if let Some(redactor) = &self.redactor {
+                    redactor.redact_string(&mut message);
+                }
                 param = param.with_message(message);
             }
             if let Err(error) = peer.notify_progress(param).await {

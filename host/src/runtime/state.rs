@@ -12,6 +12,7 @@ use super::open_files::OpenFiles;
 use crate::clients::ClientLink;
 use crate::sandbox::limits::{CAPTURED_OUTPUT, HTTP_FIELDS_BYTES};
 use crate::sandbox::output::Captured;
+use crate::sandbox::redactor::Redactor;
 use crate::sandbox::{HttpHooks, Sandbox};
 
 /// Everything a plugin instance can reach during one call: a view per
@@ -29,6 +30,9 @@ pub struct CallState {
     stderr: Captured,
     pub(super) client: ClientLink,
     deadline: Instant,
+    /// The redactor of the plugin's granted secrets: what it prints and
+    /// logs passes through it.
+    pub(super) redactor: Option<Arc<Redactor>>,
 }
 
 impl CallState {
@@ -57,6 +61,7 @@ impl CallState {
             stderr,
             client: ClientLink::default(),
             deadline,
+            redactor: sandbox.redactor().cloned(),
         })
     }
 
@@ -87,11 +92,15 @@ impl CallState {
     }
 
     /// Sends what the plugin printed to the host's log, and returns the
-    /// what its stderr says about a crash (see [`stderr_tail`]) for errors.
+    /// what its stderr says about a crash (see [`stderr_tail`]) for errors;
+    /// the secrets it is granted redacted from both.
     pub fn flush_output(&self) -> Option<String> {
         let plugin = &*self.plugin;
         for (stream, captured) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
-            let (text, dropped) = captured.take();
+            let (mut text, dropped) = captured.take();
+            if let Some(redactor) = &self.redactor {
+                redactor.redact_string(&mut text);
+            }
             for line in text.lines().filter(|line| !line.trim().is_empty()) {
                 tracing::info!(plugin, stream, "{line}");
             }

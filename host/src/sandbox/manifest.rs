@@ -16,6 +16,10 @@
 //! env = { API_BASE = "https://api.example.com" }
 //! network = ["api.example.com:443"]
 //!
+//! [capabilities.secrets]       # values from the operator's `--secrets` store
+//! API_KEY = { env = "WEATHER_API_KEY" }
+//! DB_PASSWORD = { file = "/run/secrets/db" }
+//!
 //! [limits]
 //! memory = "64 MiB"
 //! timeout = "5s"
@@ -51,6 +55,7 @@ use bytesize::ByteSize;
 use serde::Deserialize;
 use serde::de::Error as _;
 
+pub use super::secret_grants::SecretGrant;
 pub use super::secrets::{SecretsMode, SecretsSection};
 
 /// A parsed manifest, before its paths are checked on disk.
@@ -165,6 +170,14 @@ pub struct Capabilities {
     /// and `wasi:http`, e.g. `["api.example.com:443", "10.0.0.5:5432"]`.
     #[serde(default)]
     pub network: Vec<NetworkGrant>,
+    /// `[capabilities.secrets]`: the secrets the plugin is granted, by the
+    /// name the operator's store (`--secrets`) knows them by, each as an
+    /// environment variable or a read-only file, e.g.
+    /// `API_KEY = { env = "WEATHER_API_KEY" }`. Stops secrets sitting in
+    /// the manifest in plain text (`env`), and a plugin reading any secret
+    /// but its own. See `secret_grants.rs`.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, SecretGrant>,
 }
 
 /// One directory grant.

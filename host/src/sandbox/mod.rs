@@ -11,6 +11,9 @@ pub mod limits;
 pub mod manifest;
 pub mod network;
 pub mod output;
+pub mod redactor;
+mod secret_grants;
+pub mod secret_store;
 pub mod secrets;
 
 use std::path::Path;
@@ -24,6 +27,9 @@ use self::limits::{HostLimits, Limits, ListingLimits};
 use self::manifest::Manifest;
 use self::network::NetworkPolicy;
 use self::output::Captured;
+use self::redactor::Redactor;
+use self::secret_grants::GrantedSecrets;
+use self::secret_store::SecretStore;
 
 /// The grants and limits of one plugin, checked at load.
 #[derive(Debug)]
@@ -33,6 +39,7 @@ pub struct Sandbox {
     dirs: Vec<DirGrant>,
     env: Vec<(String, String)>,
     network: Arc<NetworkPolicy>,
+    secrets: GrantedSecrets,
 }
 
 impl Sandbox {
@@ -43,8 +50,20 @@ impl Sandbox {
     }
 
     /// Checks `manifest` (found in `manifest_dir`) and builds the sandbox it
-    /// describes. The error says which grant or limit is wrong.
+    /// describes, without a secret store (a manifest asking for secrets is
+    /// refused). The error says which grant or limit is wrong.
     pub fn from_manifest(manifest: &Manifest, manifest_dir: &Path) -> Result<Self, String> {
+        Self::for_plugin(manifest, manifest_dir, "", None)
+    }
+
+    /// Like [`Self::from_manifest`] for the plugin `plugin`, reading the
+    /// secrets it is granted from `store`.
+    pub fn for_plugin(
+        manifest: &Manifest,
+        manifest_dir: &Path,
+        plugin: &str,
+        store: Option<&SecretStore>,
+    ) -> Result<Self, String> {
         let defaults = Limits::default();
         let asked = &manifest.limits;
         let limits = Limits {
@@ -112,12 +131,24 @@ impl Sandbox {
                 ));
             }
         }
+        let secrets = GrantedSecrets::resolve(
+            &manifest.capabilities.secrets,
+            plugin,
+            store,
+            &manifest.capabilities.env,
+            &dirs,
+        )
+        .map_err(|why| match plugin {
+            "" => why,
+            plugin => format!("plugin `{plugin}` refused: {why}"),
+        })?;
         Ok(Self {
             limits,
             listing,
             dirs,
             env: manifest.capabilities.env.clone().into_iter().collect(),
             network: NetworkPolicy::new(manifest.capabilities.network.clone()),
+            secrets,
         })
     }
 
@@ -141,6 +172,27 @@ impl Sandbox {
         &self.env
     }
 
+    /// Each granted secret, how it is delivered and where its value comes
+    /// from, one line each, for `moat check` (never a value).
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets.shown
+    }
+
+    /// The names of the environment variables holding secrets.
+    pub fn secret_env(&self) -> impl Iterator<Item = &str> {
+        self.secrets.env.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// Where the plugin sees secret files: their directories.
+    pub fn secret_dirs(&self) -> impl Iterator<Item = &str> {
+        self.secrets.dirs.iter().map(DirGrant::guest)
+    }
+
+    /// The redactor of the plugin's secrets, if it is granted any.
+    pub fn redactor(&self) -> Option<&Arc<Redactor>> {
+        self.secrets.redactor.as_ref()
+    }
+
     /// The outbound destinations the plugin may reach.
     pub fn network(&self) -> &Arc<NetworkPolicy> {
         &self.network
@@ -151,11 +203,14 @@ impl Sandbox {
     pub fn wasi(&self, stdout: &Captured, stderr: &Captured) -> wasmtime::Result<WasiCtx> {
         let mut builder = WasiCtxBuilder::new();
         builder.stdout(stdout.clone()).stderr(stderr.clone());
-        for dir in &self.dirs {
+        for dir in self.dirs.iter().chain(&self.secrets.dirs) {
             dir.preopen(&mut builder)?;
         }
         for (name, value) in &self.env {
             builder.env(name, value);
+        }
+        for (name, value) in &self.secrets.env {
+            builder.env(name, value.expose());
         }
         builder.allow_udp(false).allow_tcp(!self.network.is_empty());
         if !self.network.is_empty() {

@@ -112,7 +112,7 @@ impl Record {
             method: call.method.as_str(),
             plugin: call.plugin.clone(),
             wasm: call.digest.clone(),
-            target: cut(&call.target).unwrap_or_else(|| call.target.clone()),
+            target: redact_target(cut(&call.target).unwrap_or_else(|| call.target.clone())),
             arguments_sha256: call.arguments_digest.clone().unwrap_or_default(),
             arguments: values,
             outcome: outcome.as_str(),
@@ -177,9 +177,23 @@ impl Record {
 
 /// Redacts the secrets in `arguments` (`--audit-arguments`) as the secret
 /// scanner does (`moat_secrets::redact_value`: each becomes
-/// `[REDACTED:<rule-id>]`), whatever the plugin's `[secrets]` policy.
+/// `[REDACTED:<rule-id>]`), whatever the plugin's `[secrets]` policy, and
+/// the value of every secret a plugin is granted
+/// (`[REDACTED:secret:NAME]`).
 fn redact(arguments: &mut Value) {
+    if let Some(granted) = crate::sandbox::redactor::logged() {
+        granted.redact_value(arguments);
+    }
     moat_secrets::redact_value(arguments);
+}
+
+/// `target` (a tool, prompt or URI the client named) with the value of
+/// every secret a plugin is granted redacted.
+fn redact_target(target: String) -> String {
+    match crate::sandbox::redactor::logged() {
+        Some(granted) => granted.redact(&target).into_owned(),
+        None => target,
+    }
 }
 
 /// `text`, or a new one cut to [`MAX_FIELD`] if longer.

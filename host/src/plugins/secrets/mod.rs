@@ -23,6 +23,7 @@ use serde_json::Value;
 pub(super) use self::report::{Request, failure};
 use crate::runtime::CallError;
 use crate::sandbox::manifest::{SecretsMode, SecretsSection};
+use crate::sandbox::redactor::Redactor;
 
 /// Most bytes of text scanned on the async thread that asks; more is
 /// scanned on a blocking thread (64 KiB: about half a millisecond of
@@ -133,29 +134,44 @@ pub(super) async fn completion_arguments<'a>(
 
 /// A plugin's answer (a tool result, resource contents, a prompt) as the
 /// client may see it: as it is, redacted, or refused. Scans its whole MCP
-/// form, so every string the client would read is covered.
+/// form, so every string the client would read is covered. The secrets the
+/// plugin is granted (`granted`) are redacted first, whatever the policy.
 pub(super) async fn answer<T: Serialize + DeserializeOwned>(
     policy: SecretsSection,
+    granted: Option<&Redactor>,
     plugin: &Arc<str>,
     request: Request<'_>,
     answer: T,
 ) -> Result<T, CallError> {
     let mode = policy.results;
-    if mode == SecretsMode::Off {
+    if mode == SecretsMode::Off && granted.is_none() {
         return Ok(answer);
     }
     let bad = |reason: String| CallError::BadResult {
         plugin: plugin.clone(),
         reason,
     };
-    let value = serde_json::to_value(&answer)
+    let mut value = serde_json::to_value(&answer)
         .map_err(|error| bad(format!("it could not be scanned for secrets: {error}")))?;
-    let bytes = text_bytes(&value);
-    let (value, found) = inspect(mode, value, bytes).await;
-    if found.is_empty() {
+    let exposed = granted.map_or_else(Vec::new, |granted| granted.redact_value(&mut value));
+    if !exposed.is_empty() {
+        report::exposed(plugin, request, &exposed);
+    }
+    let found = match mode {
+        SecretsMode::Off => Vec::new(),
+        _ => {
+            let bytes = text_bytes(&value);
+            let (scanned, found) = inspect(mode, value, bytes).await;
+            value = scanned;
+            found
+        }
+    };
+    if found.is_empty() && exposed.is_empty() {
         return Ok(answer);
     }
-    report::outgoing(plugin, request, &found, mode)?;
+    if !found.is_empty() {
+        report::outgoing(plugin, request, &found, mode)?;
+    }
     serde_json::from_value(value).map_err(|error| {
         bad(format!(
             "once its secrets were redacted it no longer reads: {error}"

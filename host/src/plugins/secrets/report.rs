@@ -9,6 +9,7 @@ use moat_secrets::Finding;
 
 use crate::runtime::CallError;
 use crate::sandbox::manifest::{SecretsMode, SecretsSection};
+use crate::sandbox::redactor::Redactor;
 
 /// Most findings a refusal or a log line lists; the rest are counted.
 const LISTED: usize = 8;
@@ -170,14 +171,45 @@ fn cut(pointer: &str) -> String {
     shown
 }
 
-/// A failed run's error as the client may read it: under a `results`
-/// policy, its text (a crash's last lines of stderr, an invalid result's
-/// reason) redacted, as the plugin wrote it.
-pub(in crate::plugins) fn failure(policy: SecretsSection, error: CallError) -> CallError {
-    if policy.results == SecretsMode::Off {
+/// Logs that a plugin's answer carried secrets it is granted (`names`),
+/// which were redacted: the names only.
+pub(super) fn exposed(plugin: &Arc<str>, request: Request<'_>, names: &[Arc<str>]) {
+    let (what, logged, name) = request.fields();
+    let names: Vec<&str> = names.iter().map(|n| &**n).collect();
+    tracing::warn!(
+        plugin = &**plugin,
+        what,
+        name = logged,
+        secrets = names.join(", "),
+        "the answer of {name} carried secrets the plugin is granted: redacted (capabilities.secrets)"
+    );
+}
+
+/// A failed run's error as the client may read it: the secrets the plugin
+/// is granted (`granted`) redacted and, under a `results` policy, its text
+/// (a crash's last lines of stderr, an invalid result's reason) redacted
+/// as the scanner does.
+pub(in crate::plugins) fn failure(
+    policy: SecretsSection,
+    granted: Option<&Redactor>,
+    error: CallError,
+) -> CallError {
+    if policy.results == SecretsMode::Off && granted.is_none() {
         return error;
     }
     let clean = |plugin: &Arc<str>, reason: String| {
+        let mut reason = reason;
+        if let Some(granted) = granted
+            && granted.redact_string(&mut reason)
+        {
+            tracing::warn!(
+                plugin = &**plugin,
+                "the error of a run carried secrets the plugin is granted: redacted"
+            );
+        }
+        if policy.results == SecretsMode::Off {
+            return reason;
+        }
         let redacted = moat_secrets::redact(&reason);
         if redacted != reason {
             tracing::warn!(
