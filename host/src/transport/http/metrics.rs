@@ -95,6 +95,7 @@ pub async fn serve(
         token,
         body_timeout: limits::DEFAULT_BODY_TIMEOUT,
         max_body: 0,
+        admission: None,
     };
     let app = router(Exposed { metrics, hosts }).layer(middleware::from_fn_with_state(
         Arc::new(guard),
