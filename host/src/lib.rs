@@ -8,6 +8,7 @@
 //! | --- | --- |
 //! | [`transport`] | stdio and Streamable HTTP: bytes to JSON-RPC messages and back |
 //! | [`auth`] | who a request acts for: the identity each transport establishes |
+//! | [`access`] | what that identity may use (`--policy`, Cedar) and how often (the rate limits) |
 //! | [`protocol`] | the MCP server rmcp calls: one method per request kind |
 //! | [`plugins`] | the live registry (which plugin serves which tool), loading, reloading, the lock |
 //! | [`lint`] | the definition lint: what each plugin's definitions tell a model, checked at load |
@@ -24,6 +25,7 @@
 //! work, plugins fetched from registries and URLs, verified and placed
 //! atomically, is in [`pull`]).
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod clients;

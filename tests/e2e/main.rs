@@ -1,6 +1,8 @@
 //! End-to-end tests: the real `moat` binary, the real sample plugins built
 //! for wasm32-wasip2, and real MCP clients.
 
+mod access;
+mod access_http;
 mod audit;
 mod audit_events;
 mod audit_http;

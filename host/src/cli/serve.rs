@@ -12,6 +12,7 @@ use rmcp::ServiceExt as _;
 use rmcp::service::ServerInitializeError;
 
 use super::telemetry::{self, TelemetryArgs};
+use crate::access::{Access, AccessArgs};
 use crate::observe::audit::AuditArgs;
 use crate::observe::{Observer, Sink};
 use crate::plugins::lock::{self, Locked};
@@ -58,6 +59,9 @@ pub struct ServeArgs {
     /// Streamable HTTP instead of stdio, and its limits.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// The authorization policy and rate limits.
+    #[command(flatten)]
+    pub access: AccessArgs,
     /// The audit log.
     #[command(flatten)]
     pub audit: AuditArgs,
@@ -87,6 +91,8 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         }
         None => None,
     };
+    // Before loading plugins: a bad policy file refuses to start at once.
+    let access = Access::open(&args.access)?;
     let runtime = Runtime::with_cache(cache)?.with_secrets(secret_store(args.secrets.as_deref())?);
     let audit = args.audit.open()?.map(Arc::new);
     let metrics = args.telemetry.metrics()?;
@@ -109,7 +115,16 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         telemetry::probe_registry(metrics, &registry)?;
     }
     args.telemetry.serve_metrics(&metrics).await?;
-    let server = MoatServer::new(registry.clone(), watch || late.is_some()).with_observer(observer);
+    let server = MoatServer::new(registry.clone(), watch || late.is_some())
+        .with_observer(observer)
+        .with_access(access.clone());
+    let _reloads = {
+        let server = server.clone();
+        access.start(watch, move || {
+            let server = server.clone();
+            async move { server.tools_changed().await }
+        })?
+    };
     let instrumented = Instrumented::new(server.clone(), metrics.as_ref().map(|m| m.methods()));
     let _late = late.map(|late| {
         let server = server.clone();

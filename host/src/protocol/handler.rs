@@ -17,11 +17,14 @@ use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::json;
 
+use moat_policy::Target;
+
 use super::input::binding;
 use super::observing::{self, decided, failed};
 use super::pages::page;
 use super::params::invalid_params;
 use super::server::{Answer, MoatServer};
+use super::visible;
 use crate::observe::{Method, Outcome};
 use crate::runtime::bindings::moat::plugin::server_types::CompletionTarget;
 
@@ -51,9 +54,12 @@ impl ServerHandler for MoatServer {
     async fn list_tools(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let (tools, next) = page(self.registry.current().tool_listing(), &request)?;
+        let (tools, next) = {
+            let registry = self.registry.current();
+            page(&visible::tools(&registry, &self.gate(&context)), &request)?
+        };
         let mut result = ListToolsResult::with_all_items(tools);
         result.next_cursor = next;
         Ok(result)
@@ -68,6 +74,9 @@ impl ServerHandler for MoatServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        if let Some(limited) = self.admit_call(&request.name, &context)? {
+            return Ok(limited);
+        }
         let state = request.request_state.as_deref();
         let bound = || binding("tools/call", &request.name, &request.arguments);
         let retry = self.retry.open(request.input_responses, state, bound)?;
@@ -96,9 +105,15 @@ impl ServerHandler for MoatServer {
     async fn list_resources(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        let (resources, next) = page(self.registry.current().resource_listing(), &request)?;
+        let (resources, next) = {
+            let registry = self.registry.current();
+            page(
+                &visible::resources(&registry, &self.gate(&context)),
+                &request,
+            )?
+        };
         let mut result = ListResourcesResult::with_all_items(resources);
         result.next_cursor = next;
         Ok(result)
@@ -108,9 +123,15 @@ impl ServerHandler for MoatServer {
     async fn list_resource_templates(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        let (templates, next) = page(self.registry.current().template_listing(), &request)?;
+        let (templates, next) = {
+            let registry = self.registry.current();
+            page(
+                &visible::templates(&registry, &self.gate(&context)),
+                &request,
+            )?
+        };
         let mut result = ListResourceTemplatesResult::with_all_items(templates);
         result.next_cursor = next;
         Ok(result)
@@ -127,7 +148,17 @@ impl ServerHandler for MoatServer {
         let state = request.request_state.as_deref();
         let retry = self.retry.open(request.input_responses, state, bound)?;
         let registry = self.registry.current();
-        for plugin in registry.resource_routes(&request.uri) {
+        let gate = self.gate(&context);
+        let readable = registry
+            .resource_routes(&request.uri)
+            .into_iter()
+            .filter(|plugin| {
+                gate.allows(&Target::Resource {
+                    uri: &request.uri,
+                    plugin: plugin.name(),
+                })
+            });
+        for plugin in readable {
             let client = self.link(&context, retry.clone())?;
             let stateless = client.stateless;
             let in_flight = self.begin(
@@ -193,9 +224,12 @@ impl ServerHandler for MoatServer {
     async fn list_prompts(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        let (prompts, next) = page(self.registry.current().prompt_listing(), &request)?;
+        let (prompts, next) = {
+            let registry = self.registry.current();
+            page(&visible::prompts(&registry, &self.gate(&context)), &request)?
+        };
         let mut result = ListPromptsResult::with_all_items(prompts);
         result.next_cursor = next;
         Ok(result)
@@ -212,7 +246,14 @@ impl ServerHandler for MoatServer {
         let state = request.request_state.as_deref();
         let retry = self.retry.open(request.input_responses, state, bound)?;
         let registry = self.registry.current();
-        let plugin = registry.prompt_route(&request.name).ok_or_else(|| {
+        let gate = self.gate(&context);
+        let plugin = registry.prompt_route(&request.name).filter(|plugin| {
+            gate.allows(&Target::Prompt {
+                name: &request.name,
+                plugin: plugin.name(),
+            })
+        });
+        let plugin = plugin.ok_or_else(|| {
             ErrorData::invalid_params(format!("Unknown prompt: {}", request.name), None)
         })?;
         let arguments = chosen.to_string();
@@ -259,7 +300,12 @@ impl ServerHandler for MoatServer {
             ),
             _ => return Ok(CompleteResult::default()),
         };
-        let Some(plugin) = plugin.filter(|plugin| plugin.completes()) else {
+        // Completion follows the prompt or template it completes.
+        let gate = self.gate(&context);
+        let may = |plugin: &&std::sync::Arc<crate::plugins::LoadedPlugin>| {
+            plugin.completes() && completes(plugin.name(), &target, &gate)
+        };
+        let Some(plugin) = plugin.filter(may) else {
             return Ok(CompleteResult::default());
         };
         let chosen = request
@@ -329,6 +375,14 @@ impl ServerHandler for MoatServer {
         }
         Err(invalid_params(&request.method, request.params.as_ref()))
     }
+}
+
+/// Whether the caller may use what `target` completes.
+fn completes(plugin: &str, target: &CompletionTarget, gate: &crate::access::Gate) -> bool {
+    gate.allows(&match target {
+        CompletionTarget::Prompt(name) => Target::Prompt { name, plugin },
+        CompletionTarget::ResourceTemplate(uri) => Target::Resource { uri, plugin },
+    })
 }
 
 /// Methods a stateless 2026-07-28 request cannot name (SEP-2575): whatever

@@ -61,6 +61,11 @@ impl Instrumented {
         }
     }
 
+    /// The server measured.
+    pub fn server(&self) -> &MoatServer {
+        &self.server
+    }
+
     fn notified(&self, method: &'static str) {
         if let Some(methods) = &self.methods {
             methods.received(method);

@@ -1,6 +1,7 @@
 //! The MCP server rmcp calls: [`MoatServer`], one per session, whose
 //! handler routes each request to the plugin that serves it.
 
+mod admit;
 mod handler;
 mod input;
 mod instrumented;
@@ -9,6 +10,7 @@ mod pages;
 mod params;
 mod server;
 mod spans;
+mod visible;
 
 pub use self::instrumented::Instrumented;
 pub use self::params::invalid_params;

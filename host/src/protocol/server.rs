@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::input::{Answers, Retry, binding};
 use super::observing::{self, answered, decided};
+use crate::access::Access;
 use crate::clients::{ClientLink, Subscriptions};
 use crate::observe::{Caller, Method, Observer};
 use crate::plugins::LiveRegistry;
@@ -38,6 +39,8 @@ pub struct MoatServer {
     pub(super) session: Arc<Session>,
     /// Told of every request that reaches a plugin.
     pub(super) observer: Observer,
+    /// Who may use what (`--policy`), and how often (the rate limits).
+    pub(super) access: Access,
 }
 
 /// What one session has said about itself.
@@ -64,7 +67,23 @@ impl MoatServer {
             retry: Retry::new(),
             session: Arc::default(),
             observer: Observer::default(),
+            access: Access::default(),
         }
+    }
+
+    /// The same server, deciding who may use what by `access`.
+    pub fn with_access(self, access: Access) -> Self {
+        Self { access, ..self }
+    }
+
+    /// The registry served.
+    pub fn registry(&self) -> &LiveRegistry {
+        &self.registry
+    }
+
+    /// The policy and rate limits in force.
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 
     /// The same server, telling `observer` of every request that reaches a

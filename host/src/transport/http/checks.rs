@@ -15,7 +15,9 @@ use subtle::ConstantTimeEq as _;
 
 use tracing::Instrument as _;
 
+use super::admission::{Admission, Admitted};
 use super::sessions::{self, Owner};
+use crate::access::Charged;
 use crate::auth::{Challenge, Fault, Identity, OAuth, metadata};
 use crate::observe::trace::{self, TransportSpan};
 use crate::transport::stdio::classify::{Line, classify};
@@ -47,6 +49,9 @@ pub struct Guard {
     pub body_timeout: Duration,
     /// The largest request body accepted, in bytes (rmcp's limit).
     pub max_body: usize,
+    /// The policy and rate limits, decided once the body is read (`None`
+    /// on the metrics listener, which serves no plugin).
+    pub admission: Option<Admission>,
 }
 
 /// Checks a request and, if it passes, hands it on; with `--otlp`, in a
@@ -90,11 +95,14 @@ async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
         },
         (None, None) => (None, Identity::anonymous()),
     };
-    request.extensions_mut().insert(identity);
+    request.extensions_mut().insert(identity.clone());
     let method = request.method().clone();
     let (request, body) = if method == Method::POST {
         match read_body(request, guard.body_timeout, guard.max_body).await {
-            Ok((request, body)) => (request, Some(body)),
+            Ok((mut request, body)) => match admit(&guard, &identity, &mut request, &body) {
+                None => (request, Some(body)),
+                Some(response) => return response,
+            },
             Err(response) => return response,
         }
     } else {
@@ -114,6 +122,25 @@ async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
             unreadable(&body).unwrap_or(response)
         }
         _ => response,
+    }
+}
+
+/// The admission step (see [`Admission`]): the 403 or 429, or the request,
+/// marked [`Charged`] if its calls were counted against the rate limits.
+fn admit(
+    guard: &Guard,
+    identity: &Identity,
+    request: &mut Request,
+    body: &Bytes,
+) -> Option<Response> {
+    match guard.admission.as_ref()?.admit(identity, body) {
+        Admitted::Refused(response) => Some(response),
+        Admitted::Passed { charged } => {
+            if charged {
+                request.extensions_mut().insert(Charged);
+            }
+            None
+        }
     }
 }
 

@@ -97,6 +97,7 @@ pub async fn serve(
         challenge: None,
         body_timeout: limits::DEFAULT_BODY_TIMEOUT,
         max_body: 0,
+        admission: None,
     };
     let app = router(Exposed { metrics, hosts }).layer(middleware::from_fn_with_state(
         Arc::new(guard),

@@ -44,12 +44,14 @@ use crate::auth::{self, OAuth};
 use crate::metrics::{Metrics, Probe};
 use crate::protocol::Instrumented;
 
+use self::admission::Admission;
 pub use self::args::HttpArgs;
 use self::checks::{Guard, Token};
 use self::limits::HttpLimits;
 use self::metrics::Exposed;
 use self::sessions::CappedSessions;
 
+mod admission;
 mod args;
 mod checks;
 pub mod limits;
@@ -127,6 +129,11 @@ pub async fn serve(
         oauth: oauth.clone(),
         body_timeout: options.limits.body_timeout,
         max_body: config.max_request_body_bytes,
+        admission: Some(Admission {
+            access: server.server().access().clone(),
+            registry: server.server().registry().clone(),
+            challenge: oauth.as_ref().map(|o| o.challenge.clone()),
+        }),
     };
     // Open streams may hold half the connections; requests keep the rest.
     let max_streams = (options.limits.connections.max_connections / 2).max(1);
