@@ -30,6 +30,15 @@ const provider = new Provider(issuer, {
       response_types: [],
       scope: 'mcp:tools mcp:admin',
     },
+    {
+      // A second identity, for the per-identity tests: sessions, policy, rate limits.
+      client_id: 'moat-reader',
+      client_secret: 'moat-reader-secret',
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      scope: 'mcp:tools',
+    },
   ],
   scopes: ['mcp:tools', 'mcp:admin'],
   features: {

@@ -22,6 +22,7 @@ NODE_22 = ROOT / "target" / "conformance-node" / "node_modules" / "node-linux-x6
 NODE = str(NODE_22) if NODE_22.is_file() else "node"
 CLIENT_ID = "moat-test"
 CLIENT_SECRET = "moat-test-secret"
+READER = ("moat-reader", "moat-reader-secret")
 SCOPES = ["mcp:tools", "mcp:admin"]
 
 
@@ -103,11 +104,12 @@ class Oidc:
         self.stop()
         self.start(keys)
 
-    def token(self, resource: str | None = None, scope: str = "mcp:tools") -> str:
-        """An access token from the provider (client_credentials, RFC 8707)."""
+    def token(self, resource: str | None = None, scope: str = "mcp:tools", client: tuple[str, str] | None = None) -> str:
+        """An access token from the provider (client_credentials, RFC 8707),
+        for `client` (id, secret; default moat-test)."""
         answer = requests.post(
             f"{self.issuer}/token",
-            auth=(CLIENT_ID, CLIENT_SECRET),
+            auth=client or (CLIENT_ID, CLIENT_SECRET),
             data={"grant_type": "client_credentials", "scope": scope, "resource": resource or self.resource},
             timeout=30,
         )

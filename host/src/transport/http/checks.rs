@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq as _;
 use tracing::Instrument as _;
 
 use super::admission::{Admission, Admitted};
-use super::sessions::{self, Owner};
+use super::sessions::{self, CappedSessions, Owner};
 use crate::access::Charged;
 use crate::auth::{Challenge, Fault, Identity, OAuth, metadata};
 use crate::observe::trace::{self, TransportSpan};
@@ -52,6 +52,9 @@ pub struct Guard {
     /// The policy and rate limits, decided once the body is read (`None`
     /// on the metrics listener, which serves no plugin).
     pub admission: Option<Admission>,
+    /// The sessions, to check that a request's session is its own (none
+    /// on a listener that serves no MCP).
+    pub sessions: Option<Arc<CappedSessions>>,
 }
 
 /// Checks a request and, if it passes, hands it on; with `--otlp`, in a
@@ -96,6 +99,16 @@ async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
         (None, None) => (None, Identity::anonymous()),
     };
     request.extensions_mut().insert(identity.clone());
+    // Before the body is read or anything is counted: a session is only
+    // its creator's.
+    let session = request.headers().get(SESSION_HEADER);
+    if let Some(id) = session.and_then(|id| id.to_str().ok())
+        && let Some(sessions) = &guard.sessions
+        && !sessions.may_use(id, owner.as_ref())
+    {
+        tracing::warn!(identity = %identity.name, "refused a request on a session another identity holds");
+        return (StatusCode::NOT_FOUND, "Not Found: Session not found").into_response();
+    }
     let method = request.method().clone();
     let (request, body) = if method == Method::POST {
         match read_body(request, guard.body_timeout, guard.max_body).await {

@@ -98,6 +98,7 @@ pub async fn serve(
         body_timeout: limits::DEFAULT_BODY_TIMEOUT,
         max_body: 0,
         admission: None,
+        sessions: None,
     };
     let app = router(Exposed { metrics, hosts }).layer(middleware::from_fn_with_state(
         Arc::new(guard),

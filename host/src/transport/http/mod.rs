@@ -123,6 +123,9 @@ pub async fn serve(
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(hosts.chain(options.allow_hosts))
         .with_allowed_origins(origins.chain(options.allow_origins));
+    // Open streams may hold half the connections; requests keep the rest.
+    let max_streams = (options.limits.connections.max_connections / 2).max(1);
+    let sessions = Arc::new(CappedSessions::new(options.limits.sessions, max_streams));
     let guard = Guard {
         token,
         challenge: oauth.as_ref().map(|o| o.challenge.clone()),
@@ -134,10 +137,8 @@ pub async fn serve(
             registry: server.server().registry().clone(),
             challenge: oauth.as_ref().map(|o| o.challenge.clone()),
         }),
+        sessions: Some(sessions.clone()),
     };
-    // Open streams may hold half the connections; requests keep the rest.
-    let max_streams = (options.limits.connections.max_connections / 2).max(1);
-    let sessions = Arc::new(CappedSessions::new(options.limits.sessions, max_streams));
     let max_connections = options.limits.connections.max_connections;
     let connections = Arc::new(Semaphore::new(max_connections));
     let mut app = Router::new();

@@ -112,6 +112,18 @@ impl CappedSessions {
         self.held().total
     }
 
+    /// Whether a request on behalf of `owner` may use session `id`: not if
+    /// another owner created it. An unknown id is left to rmcp, which
+    /// answers it 404. Stops one identity that learns another's session id
+    /// (from a log, a shared proxy, a guess) from reading that session's
+    /// answers and notifications or acting inside it.
+    pub fn may_use(&self, id: &str, owner: Option<&Owner>) -> bool {
+        match self.held().owners.get(id) {
+            Some(creator) => creator.as_ref() == owner,
+            None => true,
+        }
+    }
+
     /// A slot for one more `GET` stream, or the refusal.
     fn stream_slot(&self) -> Result<Slot, Refusal> {
         self.streams.take().ok_or_else(|| {
