@@ -5,13 +5,16 @@ rate limit of its own. Real tokens from the real OpenID provider, for two
 clients (`moat-test`, with scopes `mcp:tools mcp:admin`, and `moat-reader`,
 with `mcp:tools`), checked by the real `moat serve --http --auth`."""
 
+import shutil
 import time
 
+import anyio
 import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from conftest import built
 from oidc import READER
 from test_oauth import call, result_of
 
@@ -112,4 +115,80 @@ async def test_a_rate_limit_is_per_identity_and_recovers(serve_http, oidc, plugi
     assert result_of(call(http.url, quiet))["structuredContent"] == {"result": 425}
     time.sleep(1.2)
     assert result_of(call(http.url, busy))["structuredContent"] == {"result": 425}
+    http.stop()
+
+
+READ_POLICY = """
+permit(principal, action == Moat::Action::"call_tool", resource);
+
+@scope("mcp:admin")
+permit(principal, action == Moat::Action::"read_resource", resource)
+  when { principal.scopes.contains("mcp:admin") };
+"""
+
+
+async def test_a_resource_change_reaches_only_the_identities_that_may_read_it(serve_http, oidc, tmp_path):
+    """Both identities subscribe to the same resource (a 2025-11-25 session
+    each, and a 2026-07-28 listen stream each); only the one that may read
+    it hears that it changed."""
+    everything = tmp_path / "plugins"
+    everything.mkdir()
+    shutil.copy(built("MOAT_EVERYTHING_WASM"), everything / "everything.wasm")
+    policy = tmp_path / "policy.cedar"
+    policy.write_text(READ_POLICY)
+    oidc.start()
+    http = serve_http(everything, "--auth", str(oidc.auth_file()), "--policy", str(policy), addr=oidc.moat_addr)
+    admin, reader = oidc.token(scope="mcp:tools mcp:admin"), oidc.token(client=READER)
+    heard = {"admin": [], "reader": []}
+    uri = "test://watched-resource"
+
+    def listener(who):
+        async def on_message(message):
+            if getattr(message, "method", None) == "notifications/resources/updated":
+                heard[who].append(message.params.uri)
+        return on_message
+
+    async def session(token, who, mode):
+        http_client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
+        transport = streamable_http_client(http.url, http_client=http_client)
+        return http_client, Client(transport, mode=mode, read_timeout_seconds=30, message_handler=listener(who))
+
+    # 2025-11-25: resources/subscribe in a session.
+    a_http, a = await session(admin, "admin", "legacy")
+    r_http, r = await session(reader, "reader", "legacy")
+    async with a_http, r_http, a, r:
+        await a.subscribe_resource(uri)
+        await r.subscribe_resource(uri)
+        await r.call_tool("touch_watched_resource", {})
+        with anyio.fail_after(10):
+            while not heard["admin"]:
+                await anyio.sleep(0.05)
+        await a.call_tool("touch_watched_resource", {})
+        with anyio.fail_after(10):
+            while len(heard["admin"]) < 2:
+                await anyio.sleep(0.05)
+        await anyio.sleep(0.5)
+    assert heard == {"admin": [uri, uri], "reader": []}
+
+    # 2026-07-28: a subscriptions/listen stream.
+    events = {"admin": [], "reader": []}
+    a_http, a = await session(admin, "admin", "2026-07-28")
+    r_http, r = await session(reader, "reader", "2026-07-28")
+    async with a_http, r_http, a, r:
+        async with a.listen(resource_subscriptions=[uri]) as a_changes, r.listen(resource_subscriptions=[uri]) as r_changes:
+            async def drain(changes, who):
+                async for event in changes:
+                    events[who].append(repr(event))
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(drain, a_changes, "admin")
+                group.start_soon(drain, r_changes, "reader")
+                await r.call_tool("touch_watched_resource", {})
+                with anyio.fail_after(10):
+                    while not events["admin"]:
+                        await anyio.sleep(0.05)
+                await anyio.sleep(0.5)
+                group.cancel_scope.cancel()
+    assert uri in events["admin"][0], events
+    assert events["reader"] == [], events
     http.stop()

@@ -87,8 +87,9 @@ impl Subscriptions {
     }
 
     /// Serves one `subscriptions/listen` stream until the client ends it.
-    /// rmcp has acknowledged it and drops what its filter did not ask for.
-    pub async fn listen(&self, context: SubscriptionContext) {
+    /// rmcp has acknowledged it and drops what its filter did not ask for;
+    /// a resource's change is sent only if `may_read` its URI.
+    pub async fn listen(&self, context: SubscriptionContext, may_read: impl Fn(&str) -> bool) {
         let mut changes = self.streams.subscribe();
         let sink = context.sink();
         loop {
@@ -97,6 +98,7 @@ impl Subscriptions {
                 change = changes.recv() => change,
             };
             let sent = match change {
+                Ok(Change::Resource(uri)) if !may_read(&uri) => continue,
                 Ok(Change::Resource(uri)) => sink.notify_resource_updated(uri).await,
                 Ok(Change::Lists) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     // Each kind the filter did not ask for is refused; fine.

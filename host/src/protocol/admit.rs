@@ -19,6 +19,20 @@ impl MoatServer {
         self.access.gate(&Identity::of(&context.extensions))
     }
 
+    /// Whether `gate` lets its caller hear of changes to `uri`: a URI no
+    /// plugin serves, or one some plugin serving it lets the caller read.
+    pub(super) fn may_read(&self, gate: &Gate, uri: &str) -> bool {
+        let registry = self.registry.current();
+        let routes = registry.resource_routes(uri);
+        routes.is_empty()
+            || routes.into_iter().any(|plugin| {
+                gate.allows(&Target::Resource {
+                    uri,
+                    plugin: plugin.name(),
+                })
+            })
+    }
+
     /// Admits a `tools/call` of `name`: `Err` (the unknown-tool error) if
     /// the policy hides it, `Ok(Some(..))` the tool error of a rate limit
     /// hit, `Ok(None)` to run it. A name no plugin serves is left to the

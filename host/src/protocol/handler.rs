@@ -44,8 +44,12 @@ impl ServerHandler for MoatServer {
         Some(requested.clone())
     }
 
+    /// Serves a `subscriptions/listen` stream; the changes of resources the
+    /// caller may not read are not sent (see `may_read`).
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
-        self.subscriptions.listen(context).await;
+        let gate = self.gate(context.request_context());
+        let may_read = |uri: &str| self.may_read(&gate, uri);
+        self.subscriptions.listen(context, may_read).await;
         Ok(())
     }
 
@@ -204,8 +208,13 @@ impl ServerHandler for MoatServer {
         request: SubscribeRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        self.subscriptions
-            .subscribe(self.session.id, request.uri, context.peer);
+        // A resource the caller may not read is not subscribed to, and is
+        // answered as one nobody serves (which is subscribed to and never
+        // changes): its changes must not reach the caller.
+        if self.may_read(&self.gate(&context), &request.uri) {
+            self.subscriptions
+                .subscribe(self.session.id, request.uri, context.peer);
+        }
         Ok(())
     }
 
