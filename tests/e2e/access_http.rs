@@ -6,7 +6,6 @@
 //! serving throughout.
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
 use http::HeaderMap;
@@ -14,42 +13,10 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::net::TcpStream;
-use tokio::process::Child;
 
 use crate::access::{PolicyFile, allow_tools};
-use crate::harness::{PluginDir, moat_command};
-
-/// `moat serve --http 127.0.0.1:0` with `extra`, and where it listens.
-async fn serve_http(dir: &PluginDir, extra: &[&str]) -> (Child, SocketAddr) {
-    let mut child = moat_command()
-        .args(["serve", "--http", "127.0.0.1:0", "--plugins"])
-        .arg(dir.path())
-        .args(extra)
-        .env("RUST_LOG", "info,rmcp=warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let find = async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(at) = line.split("over Streamable HTTP at http://").nth(1) {
-                return at.trim_end_matches("/mcp").parse().unwrap();
-            }
-        }
-        panic!("moat stopped before serving HTTP");
-    };
-    // A safety net, not a speed check.
-    let addr = tokio::time::timeout(Duration::from_secs(60), find)
-        .await
-        .unwrap();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
-}
+use crate::harness::{PluginDir, serve_http};
 
 /// An answer: status, headers, and the JSON-RPC message (from JSON or an
 /// SSE `data:` line; `Null` if none).

@@ -2,50 +2,16 @@
 //! client, and the era of a stateless 2026-07-28 one.
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::net::TcpStream;
-use tokio::process::Child;
 
 use crate::audit::{sha256, verify, wait_for_record};
-use crate::harness::{PluginDir, moat_command};
-
-/// `moat serve --http 127.0.0.1:0 --audit LOG`, and where it listens.
-async fn serve_http(dir: &PluginDir, log: &std::path::Path) -> (Child, SocketAddr) {
-    let mut child = moat_command()
-        .args(["serve", "--http", "127.0.0.1:0", "--plugins"])
-        .arg(dir.path())
-        .arg("--audit")
-        .arg(log)
-        .env("RUST_LOG", "info,rmcp=warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let find = async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(at) = line.split("over Streamable HTTP at http://").nth(1) {
-                return at.trim_end_matches("/mcp").parse().unwrap();
-            }
-        }
-        panic!("moat stopped before serving HTTP");
-    };
-    // A safety net, not a speed check.
-    let addr = tokio::time::timeout(Duration::from_secs(60), find)
-        .await
-        .unwrap();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
-}
+use crate::harness::{PluginDir, serve_http};
 
 /// POSTs `body` to `/mcp` with `headers`; returns the session header and
 /// the JSON-RPC message answered (from JSON or an SSE `data:` line).
@@ -100,7 +66,7 @@ async fn http_requests_are_logged_with_their_session_or_their_era() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("audit.jsonl");
     let plugins = PluginDir::with_math();
-    let (mut moat, addr) = serve_http(&plugins, &log).await;
+    let (mut moat, addr) = serve_http(&plugins, &["--audit", log.to_str().unwrap()]).await;
 
     // A 2025-11-25 client in a session.
     let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {

@@ -9,7 +9,7 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::Value;
 use tempfile::TempDir;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt};
 use tokio::process::{ChildStderr, Command};
 
 /// The `moat` binary under test.
@@ -194,4 +194,37 @@ pub fn text(result: &CallToolResult) -> &str {
         [item] => &item.as_text().expect("a text item").text,
         other => panic!("expected one content item, got {other:?}"),
     }
+}
+
+/// `moat serve --http 127.0.0.1:0` with `extra`, and where it listens.
+pub async fn serve_http(
+    dir: &PluginDir,
+    extra: &[&str],
+) -> (tokio::process::Child, std::net::SocketAddr) {
+    let mut child = moat_command()
+        .args(["serve", "--http", "127.0.0.1:0", "--plugins"])
+        .arg(dir.path())
+        .args(extra)
+        .env("RUST_LOG", "info,rmcp=warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let find = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(at) = line.split("over Streamable HTTP at http://").nth(1) {
+                return at.trim_end_matches("/mcp").parse().unwrap();
+            }
+        }
+        panic!("moat stopped before serving HTTP");
+    };
+    // A safety net, not a speed check.
+    let addr = tokio::time::timeout(std::time::Duration::from_secs(60), find)
+        .await
+        .unwrap();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
 }
