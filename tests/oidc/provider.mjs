@@ -42,7 +42,11 @@ const provider = new Provider(issuer, {
   ],
   scopes: ['mcp:tools', 'mcp:admin'],
   features: {
-    devInteractions: { enabled: false },
+    // Login and consent pages that accept any login: the desktop-client
+    // test (sdk-code-client.mjs) fills them in as its user would.
+    devInteractions: { enabled: true },
+    // Open dynamic client registration (RFC 7591), as MCP clients expect.
+    registration: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     resourceIndicators: {

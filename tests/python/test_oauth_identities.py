@@ -5,7 +5,9 @@ rate limit of its own. Real tokens from the real OpenID provider, for two
 clients (`moat-test`, with scopes `mcp:tools mcp:admin`, and `moat-reader`,
 with `mcp:tools`), checked by the real `moat serve --http --auth`."""
 
+import json
 import shutil
+import subprocess
 import time
 
 import anyio
@@ -15,7 +17,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from conftest import built
-from oidc import READER
+from oidc import NODE, READER, ROOT
 from test_oauth import call, result_of
 
 pytestmark = pytest.mark.anyio
@@ -192,3 +194,29 @@ async def test_a_resource_change_reaches_only_the_identities_that_may_read_it(se
     assert uri in events["admin"][0], events
     assert events["reader"] == [], events
     http.stop()
+
+
+def test_a_desktop_client_registers_sends_its_user_to_log_in_and_calls_as_that_user(serve_http, oidc, plugin_dir, tmp_path):
+    """The TypeScript SDK as a desktop client uses it: the 401, discovery,
+    dynamic registration, the authorization code with PKCE after its user
+    logs in and consents at the provider (tests/oidc/sdk-code-client.mjs
+    plays the user's browser), the token, the call; the call is made as
+    the user who logged in, and the audit log says so."""
+    oidc.start()
+    audit = tmp_path / "audit.jsonl"
+    http = serve_http(plugin_dir, "--auth", str(oidc.auth_file()), "--audit", str(audit), addr=oidc.moat_addr)
+    done = subprocess.run(
+        [NODE, str(ROOT / "tests" / "oidc" / "sdk-code-client.mjs"), http.url, "ada"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "tools": ["add", "sub", "mul", "div"],
+        "result": {"result": 425},
+        "scope": "mcp:tools mcp:admin",
+        "client": "registered",
+    }
+    http.stop()
+    calls = [json.loads(line) for line in audit.read_text().splitlines()]
+    calls = [c for c in calls if c.get("method") == "tools/call"]
+    assert [(c["identity"], c["target"]) for c in calls] == [("ada", "mul")], calls
