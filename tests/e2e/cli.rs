@@ -4,7 +4,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::harness::{MOAT, PluginDir};
+use crate::harness::{MOAT, PluginDir, moat_blocking};
 
 fn moat(args: &[&str], dir: &PluginDir) -> Output {
     std::process::Command::new(MOAT)
@@ -180,4 +180,21 @@ fn the_compile_cache_is_filled_and_a_corrupt_entry_is_rebuilt() {
         String::from_utf8_lossy(&output.stderr).contains("cache"),
         "{output:?}"
     );
+}
+
+#[test]
+fn check_says_why_a_file_cannot_be_read_once() {
+    let dir = PluginDir::with_math();
+    let out = moat_blocking()
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read the file: Is a directory"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("Is a directory").count(), 1, "{stderr}");
 }

@@ -1,4 +1,9 @@
 //! Why a plugin was not loaded, as the library reports it.
+//!
+//! Each message already says what the OS, the compiler or the call said, so
+//! that cause is a plain field, not a `source`: chained, `{:#}` printed it
+//! twice (`cannot read the file: Is a directory (os error 21): Is a
+//! directory (os error 21)`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,29 +15,29 @@ use crate::runtime::CallError;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("{}: cannot read the file: {source}", path.display())]
+    #[error("{}: cannot read the file: {cause}", path.display())]
     Read {
         /// The plugin file.
         path: PathBuf,
         /// What the OS said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The bytes are not a valid WebAssembly component for this engine.
-    #[error("{}: not a valid WebAssembly component: {source:#}", path.display())]
+    #[error("{}: not a valid WebAssembly component: {cause:#}", path.display())]
     Compile {
         /// The plugin file.
         path: PathBuf,
         /// What the compiler said.
-        source: anyhow::Error,
+        cause: anyhow::Error,
     },
     /// The component needs an import the host does not provide, or does not
     /// export `moat:plugin/tools@0.1.0`.
-    #[error("{}: does not fit the moat:plugin@0.1.0 contract: {source:#}", path.display())]
+    #[error("{}: does not fit the moat:plugin@0.1.0 contract: {cause:#}", path.display())]
     Contract {
         /// The plugin file.
         path: PathBuf,
         /// What the linker said.
-        source: anyhow::Error,
+        cause: anyhow::Error,
     },
     /// A plain component exports a function that cannot be a tool (it
     /// takes or returns a resource, a `future`, a `stream`...).
@@ -79,12 +84,12 @@ pub enum LoadError {
         problem: String,
     },
     /// Calling `describe` failed.
-    #[error("{}: listing its tools failed: {source}", path.display())]
+    #[error("{}: listing its tools failed: {cause}", path.display())]
     Describe {
         /// The plugin file.
         path: PathBuf,
         /// How the call failed.
-        source: CallError,
+        cause: CallError,
     },
     /// Under `--locked`, the plugin's bytes or definitions differ from the lock.
     #[error(

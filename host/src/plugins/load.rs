@@ -161,7 +161,7 @@ impl LoadedPlugin {
             }
             LoadError::Describe {
                 path: self.path.clone(),
-                source,
+                cause: source,
             }
         })?
         else {
@@ -284,14 +284,14 @@ struct Compiled {
 async fn compile(runtime: &Runtime, path: &Path, http: bool) -> Result<Compiled, LoadError> {
     let bytes = tokio::fs::read(path)
         .await
-        .map_err(|source| LoadError::Read {
+        .map_err(|cause| LoadError::Read {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
     if let Some(problem) = not_a_component(&bytes) {
         return Err(LoadError::Compile {
             path: path.to_path_buf(),
-            source: anyhow::anyhow!(problem),
+            cause: anyhow::anyhow!(problem),
         });
     }
     let docs = docs::section(&bytes).map(<[u8]>::to_vec);
@@ -303,13 +303,13 @@ async fn compile(runtime: &Runtime, path: &Path, http: bool) -> Result<Compiled,
     .await
     .map_err(|join| anyhow::anyhow!("the compiler crashed: {join}"))
     .and_then(|compiled| compiled.map_err(anyhow::Error::from))
-    .map_err(|source| LoadError::Compile {
+    .map_err(|cause| LoadError::Compile {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
-    let contract = |source: anyhow::Error| LoadError::Contract {
+    let contract = |cause: anyhow::Error| LoadError::Contract {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let (component, digest) = compiled;
     let pre = runtime
