@@ -100,9 +100,11 @@ async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
     };
     request.extensions_mut().insert(identity.clone());
     // Before the body is read or anything is counted: a session is only
-    // its creator's.
+    // its creator's. Only OAuth tells callers apart (without it every
+    // request acts for the same identity), so only then is it looked up.
     let session = request.headers().get(SESSION_HEADER);
     if let Some(id) = session.and_then(|id| id.to_str().ok())
+        && guard.oauth.is_some()
         && let Some(sessions) = &guard.sessions
         && !sessions.may_use(id, owner.as_ref())
     {
