@@ -181,16 +181,6 @@ impl Config {
             introspection,
         })
     }
-
-    /// The URL of this resource's metadata (RFC 9728 §3.1): the
-    /// well-known path inserted before the resource's path.
-    pub fn metadata_url(&self) -> String {
-        let mut url = self.resource.clone();
-        let path = self.resource.path().trim_end_matches('/').to_owned();
-        url.set_path(&format!("{}{path}", super::metadata::WELL_KNOWN));
-        url.set_query(None);
-        url.to_string()
-    }
 }
 
 /// A scope token (RFC 6749 §3.3), also safe inside a quoted header value.

@@ -23,6 +23,16 @@ pub fn paths(config: &Config) -> Vec<String> {
     paths
 }
 
+/// The URL of the resource's metadata (RFC 9728 §3.1): the well-known
+/// path inserted before the resource's path.
+pub fn url(config: &Config) -> String {
+    let mut url = config.resource.clone();
+    let path = config.resource.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!("{WELL_KNOWN}{path}"));
+    url.set_query(None);
+    url.to_string()
+}
+
 /// The metadata document.
 pub fn document(config: &Config) -> Value {
     let servers: Vec<&str> = config.servers.iter().map(|s| s.issuer.as_str()).collect();

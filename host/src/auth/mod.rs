@@ -49,7 +49,7 @@ impl OAuth {
     /// servers' keys in the background (a server down now is retried).
     pub fn start(config: Config) -> anyhow::Result<Arc<Self>> {
         let http = fetch::client()?;
-        let challenge = Arc::new(Challenge::new(config.metadata_url(), &config.scopes));
+        let challenge = Arc::new(Challenge::new(metadata::url(&config), &config.scopes));
         let verifier = Verifier::start(&config, &http);
         let introspector = Introspector::new(&config, &http);
         Ok(Arc::new(OAuth {

@@ -26,7 +26,7 @@ fn a_minimal_file_gets_the_defaults() {
     assert_eq!(config.leeway, DEFAULT_LEEWAY);
     assert_eq!(config.servers[0].algorithms, DEFAULT_ALGORITHMS.to_vec());
     assert_eq!(
-        config.metadata_url(),
+        metadata::url(&config),
         "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
     );
     assert_eq!(
