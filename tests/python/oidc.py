@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx2
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -158,3 +159,40 @@ class Oidc:
 
     def metadata_url(self) -> str:
         return f"http://{self.moat_addr}/.well-known/oauth-protected-resource/mcp"
+
+
+def call(url: str, token: str | None, tool: str = "mul", arguments: dict | None = None) -> httpx2.Response:
+    """One stateless 2026-07-28 `tools/call`, with `token` if given."""
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": tool,
+    }
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {
+            "name": tool,
+            "arguments": arguments if arguments is not None else {"x": 25, "y": 17},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+            },
+        },
+    }
+    return httpx2.post(url, headers=headers, json=body, timeout=30)
+
+
+def result_of(answer: httpx2.Response) -> dict:
+    """The JSON-RPC result of an answer (JSON or one SSE event)."""
+    assert answer.status_code == 200, answer.text
+    text = answer.text
+    for line in text.splitlines():
+        if line.startswith("data:"):
+            text = line[5:]
+    return json.loads(text)["result"]

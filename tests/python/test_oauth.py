@@ -19,48 +19,11 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from conftest import built
-from oidc import Key
+from oidc import Key, call, result_of
 
 pytestmark = pytest.mark.anyio
 
 MODES = ["legacy", "2026-07-28"]
-
-
-def call(url: str, token: str | None, tool: str = "mul", arguments: dict | None = None) -> httpx2.Response:
-    """One stateless 2026-07-28 `tools/call`, with `token` if given."""
-    headers = {
-        "Content-Type": "application/json",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": "2026-07-28",
-        "Mcp-Method": "tools/call",
-        "Mcp-Name": tool,
-    }
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    body = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "tools/call",
-        "params": {
-            "name": tool,
-            "arguments": arguments if arguments is not None else {"x": 25, "y": 17},
-            "_meta": {
-                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                "io.modelcontextprotocol/clientCapabilities": {},
-            },
-        },
-    }
-    return httpx2.post(url, headers=headers, json=body, timeout=30)
-
-
-def result_of(answer: httpx2.Response) -> dict:
-    """The JSON-RPC result of an answer (JSON or one SSE event)."""
-    assert answer.status_code == 200, answer.text
-    text = answer.text
-    for line in text.splitlines():
-        if line.startswith("data:"):
-            text = line[5:]
-    return json.loads(text)["result"]
 
 
 def serve(serve_http, oidc, plugins, **auth):

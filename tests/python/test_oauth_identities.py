@@ -17,8 +17,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from conftest import built
-from oidc import NODE, READER, ROOT
-from test_oauth import call, result_of
+from oidc import NODE, READER, ROOT, call, result_of
 
 pytestmark = pytest.mark.anyio
 
