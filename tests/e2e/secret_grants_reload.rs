@@ -35,8 +35,16 @@ async fn a_reload_reads_the_secret_again() {
     let manifest_file = setup.plugins.path().join("granted.toml");
     std::fs::write(&manifest_file, format!("{manifest}# rotated\n")).unwrap();
     log.wait_for("reloaded").await;
-    let after = served.call("digest", file.clone()).await;
-    let after = serde_json::to_string(&after).unwrap();
+    // The line is logged just before the new version is swapped in: ask
+    // until it answers (a safety net of 30 s, not a speed check).
+    let mut after = String::new();
+    for _ in 0..300 {
+        after = serde_json::to_string(&served.call("digest", file.clone()).await).unwrap();
+        if after.contains(&digest(rotated)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(after.contains(&digest(rotated)), "{after}");
     let echo = served.call("echo", file).await;
     let echo = serde_json::to_string(&echo).unwrap();
