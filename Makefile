@@ -5,6 +5,9 @@ WASM_TARGET := wasm32-wasip2
 PLUGIN_DIR  := plugins/target/$(WASM_TARGET)/release
 SERVE_DIR   := target/plugins
 VENV        := target/venv
+# Defined before the rules that name it: make expands a rule's prerequisites
+# where it reads the rule, so one defined below would expand to nothing.
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
 
 .PHONY: serve build plugins wasm-target prometheus registry test lint test-rust test-python test-conformance lang-fixtures
 
@@ -84,7 +87,6 @@ test-conformance: wasm-target
 # The OpenID provider the OAuth tests (tests/python/test_oauth*.py) start on
 # loopback: oidc-provider, by `npm ci` from the committed lock in tests/oidc/,
 # into tests/oidc/node_modules (never globally).
-OIDC_PROVIDER := tests/oidc/node_modules/.installed
 
 $(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
 	npm ci --prefix tests/oidc --no-audit --no-fund
