@@ -9,6 +9,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer};
 
 use super::server::MoatServer;
+use super::visible;
 use crate::access::{Charged, Gate};
 use crate::auth::Identity;
 use crate::plugins::convert::tool_result;
@@ -24,13 +25,7 @@ impl MoatServer {
     pub(super) fn may_read(&self, gate: &Gate, uri: &str) -> bool {
         let registry = self.registry.current();
         let routes = registry.resource_routes(uri);
-        routes.is_empty()
-            || routes.into_iter().any(|plugin| {
-                gate.allows(&Target::Resource {
-                    uri,
-                    plugin: plugin.name(),
-                })
-            })
+        routes.is_empty() || visible::readable(&routes, gate, uri)
     }
 
     /// Admits a `tools/call` of `name`: `Err` (the unknown-tool error) if

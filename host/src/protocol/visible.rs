@@ -7,12 +7,14 @@
 //! as it is, at no cost.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use moat_policy::Target;
 use rmcp::model::{Prompt, Resource, ResourceTemplate, Tool};
 use serde::Serialize;
 
 use crate::access::Gate;
+use crate::plugins::LoadedPlugin;
 use crate::plugins::listing::Listing;
 use crate::plugins::registry::Registry;
 
@@ -31,15 +33,22 @@ pub fn tools<'r>(registry: &'r Registry, gate: &Gate) -> Cow<'r, Listing<Tool>> 
 /// The resources the caller may read (from some plugin that lists it).
 pub fn resources<'r>(registry: &'r Registry, gate: &Gate) -> Cow<'r, Listing<Resource>> {
     filter(registry.resource_listing(), gate, |resource| {
-        registry
-            .resource_routes(&resource.uri)
-            .iter()
-            .any(|plugin| {
-                gate.allows(&Target::Resource {
-                    uri: &resource.uri,
-                    plugin: plugin.name(),
-                })
-            })
+        readable(
+            &registry.resource_routes(&resource.uri),
+            gate,
+            &resource.uri,
+        )
+    })
+}
+
+/// Whether one of `routes`, the plugins serving `uri`, lets the caller
+/// read it.
+pub fn readable(routes: &[&Arc<LoadedPlugin>], gate: &Gate, uri: &str) -> bool {
+    routes.iter().any(|plugin| {
+        gate.allows(&Target::Resource {
+            uri,
+            plugin: plugin.name(),
+        })
     })
 }
 
