@@ -236,7 +236,7 @@ fn errors_are_rendered_for_a_model() {
     ]);
     assert_eq!(
         failed(detail, value),
-        text(r#"{"bytes":"AQ==","code":404}"#)
+        text(r#"{"code":404,"bytes":"AQ=="}"#)
     );
     let no_detail = result(Some(Type::U8), None);
     let Outcome::Failed(message) =
