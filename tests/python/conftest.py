@@ -187,3 +187,75 @@ def oidc(tmp_path):
     started = Oidc(tmp_path)
     yield started
     started.stop()
+
+
+# --- replicas: redis-server, HAProxy and several `moat serve --http` ----------
+# (tests/python/replicas.py; `make replicas-deps` installs both servers)
+
+
+class Cluster:
+    """`count` replicas of moat sharing `plugin_dir` and one Redis, behind HAProxy."""
+
+    def __init__(self, moat_bin: str, directory: Path, plugin_dir: Path, count: int, *extra: str, watch: tuple = ()):
+        from replicas import Haproxy, Redis, state_key
+
+        self.moat_bin, self.plugin_dir, self.extra = moat_bin, plugin_dir, extra
+        self.redis = Redis(directory)
+        self.key = state_key(directory)
+        self.replicas: list[Http | None] = [None] * count
+        self.addrs = ["127.0.0.1:0"] * count
+        self.watch = watch
+        for i in range(count):
+            self.start(i)
+        ports = [int(a.rsplit(":", 1)[1]) for a in self.addrs]
+        self.haproxy = Haproxy(directory, ports)
+
+    def args(self, i: int) -> list[str]:
+        args = ["--redis", self.redis.url, "--session-idle-timeout", "5m", *self.extra]
+        if i in self.watch:
+            args.append("--watch")
+        if os.environ.get("MOAT_STATE_KEY_FILE", "1") == "1":
+            args += ["--state-key-file", str(self.key)]
+        return args
+
+    def start(self, i: int) -> "Http":
+        http = Http(self.moat_bin, self.plugin_dir, *self.args(i), addr=self.addrs[i])
+        self.addrs[i] = http.url.removeprefix("http://").removesuffix("/mcp")
+        self.replicas[i] = http
+        from replicas import ready
+
+        ready(self.base(i))
+        return http
+
+    def base(self, i: int) -> str:
+        return f"http://{self.addrs[i]}"
+
+    def url(self, i: int) -> str:
+        return f"{self.base(i)}/mcp"
+
+    def stop(self):
+        self.haproxy.stop()
+        for http in self.replicas:
+            if http and http.process.poll() is None:
+                http.stop()
+        self.redis.stop()
+
+
+@pytest.fixture
+def cluster(moat_bin, tmp_path_factory):
+    """Starts `Cluster(plugin_dir, count, *extra)`; stops everything after the test."""
+    from replicas import HAPROXY_BIN, REDIS_BIN
+
+    for binary in (REDIS_BIN, HAPROXY_BIN):
+        if not Path(binary).is_file():
+            pytest.fail(f"{binary} is missing: `make replicas-deps` installs redis-server and haproxy")
+    started: list[Cluster] = []
+
+    def start(plugin_dir: Path, count: int = 2, *extra: str, watch: tuple = ()) -> Cluster:
+        c = Cluster(moat_bin, tmp_path_factory.mktemp("cluster"), plugin_dir, count, *extra, watch=watch)
+        started.append(c)
+        return c
+
+    yield start
+    for c in started:
+        c.stop()

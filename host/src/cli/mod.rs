@@ -9,6 +9,7 @@ pub mod dev_script;
 pub mod embed_docs;
 mod grants;
 mod log_redaction;
+mod replicas;
 pub mod pull;
 pub mod serve;
 mod suggested;

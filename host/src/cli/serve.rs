@@ -11,6 +11,7 @@ use clap::Args;
 use rmcp::ServiceExt as _;
 use rmcp::service::ServerInitializeError;
 
+use super::replicas;
 use super::telemetry::{self, TelemetryArgs};
 use crate::access::{Access, AccessArgs};
 use crate::observe::audit::AuditArgs;
@@ -115,13 +116,19 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         telemetry::probe_registry(metrics, &registry)?;
     }
     args.telemetry.serve_metrics(&metrics).await?;
-    let server = MoatServer::new(registry.clone(), watch || late.is_some())
+    let shared = args.http.shared()?;
+    let server = MoatServer::new(registry.clone(), watch || late.is_some() || shared.is_some())
         .with_observer(observer)
         .with_access(access.clone());
+    let _listening = shared
+        .as_ref()
+        .map(|shared| replicas::listen(shared, &server, &dir, &loader, &registry));
     let _reloads = {
         let server = server.clone();
+        let shared = shared.clone();
         access.start(watch, move || {
             let server = server.clone();
+            replicas::publish(&shared);
             async move { server.tools_changed().await }
         })?
     };
@@ -136,12 +143,14 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
     let _watch = if watch {
         tracing::info!("watching {} for changes", dir.display());
         let server = server.clone();
+        let shared = shared.clone();
         Some(crate::plugins::watcher::watch(
             &dir,
             loader,
             registry,
             move || {
                 let server = server.clone();
+                replicas::publish(&shared);
                 async move { server.tools_changed().await }
             },
         )?)
@@ -160,6 +169,7 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
     let served = match args.http.options() {
         Some(mut options) => {
             options.metrics = args.telemetry.http_metrics;
+            options.shared = shared;
             let serving = crate::transport::http::serve(instrumented, options, metrics, |addr| {
                 tracing::info!(
                     "serving {serving} over Streamable HTTP at http://{addr}{}",

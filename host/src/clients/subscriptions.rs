@@ -1,9 +1,13 @@
 //! Who wants to hear about changes: sessions that subscribed to a resource
 //! (`resources/subscribe`, 2025-11-25) and open `subscriptions/listen`
 //! streams (2026-07-28), told when a plugin says a resource changed and, with
-//! `--watch`, when the lists change.
+//! `--watch`, when the lists change. With `--redis`, a [`Relay`] carries
+//! resource changes to the other replicas and keeps each session's
+//! subscriptions where another replica can restore them.
 
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rmcp::RoleServer;
 use rmcp::model::ResourceUpdatedNotificationParam;
@@ -14,11 +18,33 @@ use tokio::sync::broadcast;
 /// some (it is then told the lists changed, which covers them).
 const BACKLOG: usize = 64;
 
+/// The most resources one session may be subscribed to at once. Each
+/// subscription is held in memory (and, with `--redis`, in Redis, and
+/// re-made on every replica the session moves to), so without a cap one
+/// client subscribing to endless made-up URIs grows the host, and Redis,
+/// without bound. More are refused with `-32602` naming this cap.
+pub const MAX_PER_SESSION: usize = 256;
+
+/// Carries changes and subscriptions to the other replicas (`--redis`).
+/// Each call returns at once; the work, and its failures, are the relay's.
+pub trait Relay: Send + Sync {
+    /// A plugin here said the resource at `uri` changed: tell the others.
+    fn resource_updated(&self, uri: &str);
+    /// HTTP session `session` subscribed to `uri`: keep it with the session.
+    fn subscribed(&self, session: &str, uri: &str);
+    /// HTTP session `session` unsubscribed from `uri`.
+    fn unsubscribed(&self, session: &str, uri: &str);
+    /// The subscriptions kept with HTTP session `session` (at most
+    /// [`MAX_PER_SESSION`]), to re-make when it is restored here.
+    fn kept(&self, session: &str) -> Pin<Box<dyn Future<Output = Vec<String>> + Send>>;
+}
+
 /// Every subscription of every connected client.
 #[derive(Clone)]
 pub struct Subscriptions {
     sessions: Arc<Mutex<Vec<Subscription>>>,
     streams: broadcast::Sender<Change>,
+    relay: Arc<OnceLock<Arc<dyn Relay>>>,
 }
 
 /// One session's interest in one resource.
@@ -42,29 +68,70 @@ impl Default for Subscriptions {
         Self {
             sessions: Arc::default(),
             streams: broadcast::channel(BACKLOG).0,
+            relay: Arc::default(),
         }
     }
 }
 
 impl Subscriptions {
-    /// `session` (reached through `peer`) wants to hear about `uri`.
-    pub fn subscribe(&self, session: u64, uri: String, peer: Peer<RoleServer>) {
-        let mut all = self.lock();
-        all.retain(|s| !s.peer.is_transport_closed());
-        if !all.iter().any(|s| s.session == session && s.uri == uri) {
-            all.push(Subscription { session, uri, peer });
-        }
+    /// Shares changes and subscriptions through `relay` from now on (set
+    /// once, before serving; a second relay is ignored).
+    pub fn relay_through(&self, relay: Arc<dyn Relay>) {
+        let _ = self.relay.set(relay);
     }
 
-    /// `session` no longer wants to hear about `uri`.
-    pub fn unsubscribe(&self, session: u64, uri: &str) {
+    /// The relay, if replicas share state.
+    pub fn relay(&self) -> Option<&Arc<dyn Relay>> {
+        self.relay.get()
+    }
+
+    /// `session` (reached through `peer`; HTTP session `shared`, if it has
+    /// one) wants to hear about `uri`. `false` if it already holds
+    /// [`MAX_PER_SESSION`] subscriptions.
+    pub fn subscribe(
+        &self,
+        session: u64,
+        uri: String,
+        peer: Peer<RoleServer>,
+        shared: Option<&str>,
+    ) -> bool {
+        let mut all = self.lock();
+        all.retain(|s| !s.peer.is_transport_closed());
+        if all.iter().any(|s| s.session == session && s.uri == uri) {
+            return true;
+        }
+        if all.iter().filter(|s| s.session == session).count() >= MAX_PER_SESSION {
+            return false;
+        }
+        if let (Some(relay), Some(shared)) = (self.relay(), shared) {
+            relay.subscribed(shared, &uri);
+        }
+        all.push(Subscription { session, uri, peer });
+        true
+    }
+
+    /// `session` (HTTP session `shared`, if it has one) no longer wants to
+    /// hear about `uri`.
+    pub fn unsubscribe(&self, session: u64, uri: &str, shared: Option<&str>) {
+        if let (Some(relay), Some(shared)) = (self.relay(), shared) {
+            relay.unsubscribed(shared, uri);
+        }
         self.lock()
             .retain(|s| !(s.session == session && s.uri == uri));
     }
 
-    /// Tells every session and stream subscribed to the resource that it
-    /// changed.
+    /// A plugin here said the resource changed: tells this replica's
+    /// subscribers ([`Self::deliver`]) and, through the relay, the others'.
     pub async fn resource_updated(&self, uri: String) {
+        if let Some(relay) = self.relay() {
+            relay.resource_updated(&uri);
+        }
+        self.deliver(uri).await;
+    }
+
+    /// Tells every session and stream subscribed here to the resource that
+    /// it changed.
+    pub async fn deliver(&self, uri: String) {
         let peers: Vec<Peer<RoleServer>> = {
             let mut all = self.lock();
             all.retain(|s| !s.peer.is_transport_closed());

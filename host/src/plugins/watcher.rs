@@ -273,3 +273,31 @@ pub(super) fn report_lock(loader: &Loader, path: &Path) {
         digest: &digest,
     });
 }
+
+/// Reloads what changed in `dir` without being told which files: new
+/// plugin files, removed ones, and those whose component's digest differs
+/// from the one served. For a replica another replica told that the
+/// plugins changed (`--redis`): on a shared volume (NFS, a Kubernetes
+/// volume written from another node) inotify does not see writes made
+/// elsewhere. Returns whether the served lists changed. A manifest changed
+/// alone is not seen (its plugin's digest is the component's).
+pub async fn rescan(dir: &Path, loader: &Loader, registry: &LiveRegistry) -> bool {
+    let mut files: BTreeSet<PathBuf> = unserved(dir, registry).into_iter().collect();
+    for plugin in registry.current().plugins() {
+        let path = plugin.path();
+        let changed = match std::fs::read(path) {
+            Ok(bytes) => {
+                let digest = format!("sha256:{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
+                digest != **plugin.digest()
+            }
+            Err(_) => true,
+        };
+        if changed {
+            files.insert(path.to_owned());
+        }
+    }
+    if files.is_empty() {
+        return false;
+    }
+    reload(loader, registry, files).await
+}

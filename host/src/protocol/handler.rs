@@ -24,6 +24,7 @@ use super::observing::{self, decided, failed};
 use super::pages::page;
 use super::params::invalid_params;
 use super::server::{Answer, MoatServer};
+use super::restored::http_session;
 use super::visible;
 use crate::observe::{Method, Outcome};
 use crate::runtime::bindings::moat::plugin::server_types::CompletionTarget;
@@ -212,8 +213,18 @@ impl ServerHandler for MoatServer {
         // answered as one nobody serves (which is subscribed to and never
         // changes): its changes must not reach the caller.
         if self.may_read(&self.gate(&context), &request.uri) {
-            self.subscriptions
-                .subscribe(self.session.id, request.uri, context.peer);
+            let shared = http_session(&context.extensions);
+            let uri = request.uri;
+            if !self
+                .subscriptions
+                .subscribe(self.session.id, uri.clone(), context.peer, shared)
+            {
+                let cap = crate::clients::MAX_SUBSCRIPTIONS_PER_SESSION;
+                return Err(ErrorData::invalid_params(
+                    format!("this session holds {cap} resource subscriptions, the limit per session; unsubscribe from one first"),
+                    Some(json!({"uri": uri, "limit": "subscriptions per session", "value": cap})),
+                ));
+            }
         }
         Ok(())
     }
@@ -222,10 +233,11 @@ impl ServerHandler for MoatServer {
     async fn unsubscribe(
         &self,
         request: UnsubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
+        let shared = http_session(&context.extensions);
         self.subscriptions
-            .unsubscribe(self.session.id, &request.uri);
+            .unsubscribe(self.session.id, &request.uri, shared);
         Ok(())
     }
 
@@ -357,6 +369,7 @@ impl ServerHandler for MoatServer {
     /// on any transport, to tell it when the lists change (and forgets
     /// those that have gone, so that HTTP sessions do not pile up).
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        self.resubscribe(&context).await;
         if self.list_changes {
             let mut peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
             peers.retain(|peer| !peer.is_transport_closed());

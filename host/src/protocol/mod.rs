@@ -7,6 +7,7 @@ mod input;
 mod instrumented;
 mod observing;
 mod pages;
+mod restored;
 mod params;
 mod server;
 mod spans;

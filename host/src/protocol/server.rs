@@ -76,6 +76,11 @@ impl MoatServer {
         Self { access, ..self }
     }
 
+    /// Who wants to hear of changes (to relay them between replicas).
+    pub fn subscriptions(&self) -> &Subscriptions {
+        &self.subscriptions
+    }
+
     /// The registry served.
     pub fn registry(&self) -> &LiveRegistry {
         &self.registry

@@ -2,12 +2,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 use clap::builder::TypedValueParser as _;
 
 use super::HttpOptions;
 use super::limits::{self, ConnectionLimits, HttpLimits, SessionCaps};
+use super::shared::{self, Shared, SharedOptions};
 
 /// Streamable HTTP instead of stdio.
 #[derive(Args)]
@@ -81,6 +83,23 @@ pub struct HttpArgs {
     #[arg(long, value_name = "DURATION", default_value_t = limits::DEFAULT_SESSION_IDLE_TIMEOUT.into(),
         value_parser = positive_duration, requires = "http")]
     pub session_idle_timeout: humantime::Duration,
+    /// Keep sessions in the Redis at URL (`redis://HOST:PORT/DB`) and hear
+    /// the other replicas' changes there, so that replicas behind a load
+    /// balancer serve each other's sessions. Without it, state is this
+    /// process's own. TLS (`rediss://`) is not built in.
+    #[arg(long, value_name = "URL", requires = "http")]
+    pub redis: Option<String>,
+    /// Put PREFIX before every Redis key and the channel's name: replicas
+    /// of one deployment share it; two deployments on one Redis need two,
+    /// or they would serve each other's sessions.
+    #[arg(long, value_name = "PREFIX", default_value = shared::DEFAULT_PREFIX, requires = "redis")]
+    pub redis_prefix: String,
+    /// Give up on a Redis operation after this long: a session then gets
+    /// 503 naming Redis. Stops a Redis that is down or slow from holding
+    /// requests (and their connections) without end.
+    #[arg(long, value_name = "DURATION", default_value_t = shared::DEFAULT_TIMEOUT.into(),
+        value_parser = positive_duration, requires = "redis")]
+    pub redis_timeout: humantime::Duration,
 }
 
 /// A duration such as `10s` or `2m`, more than zero.
@@ -93,6 +112,20 @@ fn positive_duration(text: &str) -> Result<humantime::Duration, String> {
 }
 
 impl HttpArgs {
+    /// The link to Redis `--redis` asked for, or `None`.
+    pub fn shared(&self) -> anyhow::Result<Option<Arc<Shared>>> {
+        let Some(url) = &self.redis else {
+            return Ok(None);
+        };
+        Shared::open(SharedOptions {
+            url: url.clone(),
+            prefix: self.redis_prefix.clone(),
+            timeout: self.redis_timeout.into(),
+            ttl: self.session_idle_timeout.into(),
+        })
+        .map(Some)
+    }
+
     /// The options `--http` asked for, or `None` for stdio.
     pub fn options(self) -> Option<HttpOptions> {
         Some(HttpOptions {
@@ -102,6 +135,7 @@ impl HttpArgs {
             token_file: self.token_file,
             auth: self.auth,
             metrics: false,
+            shared: None,
             limits: HttpLimits {
                 connections: ConnectionLimits {
                     max_connections: self.max_connections,

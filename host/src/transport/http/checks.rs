@@ -126,8 +126,9 @@ async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
     let has_session = request.headers().contains_key(SESSION_HEADER);
     let sent = body.clone();
     let response = match (method, has_session) {
-        // What may create a session, open a stream, or end a session.
-        (Method::POST, false) | (Method::GET, true) | (Method::DELETE, true) => {
+        // What may create a session, restore one from the shared store,
+        // open a stream, or end a session.
+        (Method::POST, _) | (Method::GET, true) | (Method::DELETE, true) => {
             sessions::scoped(owner, body, next.run(request)).await
         }
         _ => next.run(request).await,

@@ -50,6 +50,8 @@ use self::checks::{Guard, Token};
 use self::limits::HttpLimits;
 use self::metrics::Exposed;
 use self::sessions::CappedSessions;
+use self::shared::Shared;
+use self::shared::store::RedisSessions;
 
 mod admission;
 mod args;
@@ -59,6 +61,7 @@ mod listener;
 pub mod metrics;
 mod refusal;
 mod sessions;
+pub mod shared;
 mod streams;
 
 /// The path the MCP endpoint is served at.
@@ -91,6 +94,8 @@ pub struct HttpOptions {
     pub limits: HttpLimits,
     /// Also serve the metrics at `/metrics` (`--http-metrics`).
     pub metrics: bool,
+    /// With `--redis`: sessions kept where every replica finds them.
+    pub shared: Option<Arc<Shared>>,
 }
 
 /// The owner the shared bearer token's sessions are counted under.
@@ -120,12 +125,19 @@ pub async fn serve(
     let metrics_hosts: Arc<[String]> = options.allow_hosts.clone().into();
     let hosts = LOOPBACK_HOSTS.iter().map(|h| h.to_string());
     let origins = LOOPBACK_ORIGINS.iter().map(|o| o.to_string());
-    let config = StreamableHttpServerConfig::default()
+    let mut config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(hosts.chain(options.allow_hosts))
         .with_allowed_origins(origins.chain(options.allow_origins));
     // Open streams may hold half the connections; requests keep the rest.
     let max_streams = (options.limits.connections.max_connections / 2).max(1);
-    let sessions = Arc::new(CappedSessions::new(options.limits.sessions, max_streams));
+    let sessions = Arc::new(CappedSessions::new(
+        options.limits.sessions,
+        max_streams,
+        options.shared.clone(),
+    ));
+    if let Some(shared) = options.shared {
+        config.session_store = Some(Arc::new(RedisSessions::new(shared, sessions.clone())));
+    }
     let guard = Guard {
         token,
         challenge: oauth.as_ref().map(|o| o.challenge.clone()),

@@ -39,6 +39,15 @@ pub enum Refusal {
         /// The cap.
         cap: usize,
     },
+    /// The shared session store (`--redis`) failed or did not answer.
+    #[error(
+        "the shared session store (Redis, --redis) failed or did not answer within {} (--redis-timeout): MCP sessions cannot be opened or moved to this replica now; stateless (2026-07-28) requests still work; retry later",
+        humantime::format_duration(*timeout)
+    )]
+    Redis {
+        /// The timeout of each Redis operation.
+        timeout: Duration,
+    },
 }
 
 impl Refusal {
@@ -67,6 +76,12 @@ impl Refusal {
             Refusal::Streams { cap } => {
                 (StatusCode::SERVICE_UNAVAILABLE, "--max-connections", cap, 5)
             }
+            Refusal::Redis { timeout } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "--redis-timeout",
+                timeout.as_millis() as usize,
+                1,
+            ),
         }
     }
 }

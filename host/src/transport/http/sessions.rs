@@ -15,6 +15,10 @@
 //! carries the outcome back out: a refusal becomes a 503 or 429 with a
 //! JSON-RPC error naming the cap, and a `DELETE` of a session that does not
 //! exist becomes the 404 the spec requires (rmcp answers 202).
+//!
+//! With `--redis`, a session this replica does not hold may be restored
+//! from the shared store ([`super::shared::store`]): it is counted, and
+//! owned, here as if it had been opened here.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -31,10 +35,11 @@ use rmcp::transport::streamable_http_server::session::local::{
     LocalSessionManager, LocalSessionManagerError,
 };
 use rmcp::transport::streamable_http_server::session::{
-    ServerSseMessage, SessionId, SessionManager,
+    RestoreOutcome, ServerSseMessage, SessionId, SessionManager,
 };
 
 use super::refusal::{Refusal, refused};
+use super::shared::Shared;
 use super::streams::{Counted, Slot, StreamSlots};
 
 /// Who a session belongs to, for the per-token cap: today the one bearer
@@ -91,12 +96,14 @@ pub struct CappedSessions {
     caps: SessionCaps,
     held: Mutex<Held>,
     streams: StreamSlots,
+    /// With `--redis`: the store whose keys a session's use keeps alive.
+    shared: Option<Arc<Shared>>,
 }
 
 impl CappedSessions {
     /// No sessions yet; at most `caps` of them, and `max_streams` open
     /// `GET` streams over all of them.
-    pub fn new(caps: SessionCaps, max_streams: usize) -> Self {
+    pub fn new(caps: SessionCaps, max_streams: usize, shared: Option<Arc<Shared>>) -> Self {
         let mut local = LocalSessionManager::default();
         local.session_config.keep_alive = Some(caps.idle_timeout);
         Self {
@@ -104,6 +111,19 @@ impl CappedSessions {
             caps,
             held: Mutex::default(),
             streams: StreamSlots::new(max_streams),
+            shared,
+        }
+    }
+
+    /// Whether session `id` is held here.
+    pub fn holds(&self, id: &str) -> bool {
+        self.held().owners.contains_key(id)
+    }
+
+    /// Keeps session `id`'s keys in the shared store alive.
+    fn touch(&self, id: &SessionId) {
+        if let Some(shared) = &self.shared {
+            shared.touch(id);
         }
     }
 
@@ -182,6 +202,22 @@ struct Scope {
     closed: Cell<Option<bool>>,
 }
 
+/// Whom the request being served acts for (`None`: no credential, or not
+/// inside [`scoped`]).
+pub fn requester() -> Option<Owner> {
+    REQUEST.try_with(|scope| scope.owner.clone()).ok().flatten()
+}
+
+/// Refuses the request being served with `refusal` (once it returns).
+pub fn refuse(refusal: Refusal) {
+    let _ = REQUEST.try_with(|scope| scope.refused.set(Some(refusal)));
+}
+
+/// The `DELETE` being served ended a session (held by another replica).
+pub fn ended() {
+    let _ = REQUEST.try_with(|scope| scope.closed.set(Some(true)));
+}
+
 /// Serves a request that may create (`POST` without `Mcp-Session-Id`) or
 /// end (`DELETE`) a session, or open a stream (`GET`), on behalf of
 /// `owner`: turns a cap's refusal into a 503 (the host's caps) or 429 (the
@@ -248,6 +284,9 @@ impl SessionManager for CappedSessions {
     /// Called for a `DELETE`, and by rmcp whenever a session ends (closed,
     /// idle, or its client gone), so every session is released once.
     async fn close_session(&self, id: &SessionId) -> Result<(), Self::Error> {
+        if let Some(shared) = &self.shared {
+            shared.forget(id);
+        }
         let found = {
             let mut held = self.held();
             match held.owners.remove(id) {
@@ -267,6 +306,7 @@ impl SessionManager for CappedSessions {
         id: &SessionId,
         message: ClientJsonRpcMessage,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
+        self.touch(id);
         Ok(self.local.create_stream(id, message).await?)
     }
 
@@ -275,7 +315,36 @@ impl SessionManager for CappedSessions {
         id: &SessionId,
         message: ClientJsonRpcMessage,
     ) -> Result<(), Self::Error> {
+        self.touch(id);
         Ok(self.local.accept_message(id, message).await?)
+    }
+
+    /// A session another replica opened, restored here: counted against
+    /// the caps, and owned by the requester (the store handed it over only
+    /// because the requester is its owner).
+    async fn restore_session(
+        &self,
+        id: SessionId,
+    ) -> Result<RestoreOutcome<Self::Transport>, Self::Error> {
+        let owner = requester();
+        if let Err(refusal) = self.reserve(owner.as_ref()) {
+            refuse(refusal);
+            return Err(refusal.into());
+        }
+        match self.local.restore_session(id.clone()).await {
+            Ok(RestoreOutcome::Restored(transport)) => {
+                self.held().owners.insert(id, owner);
+                Ok(RestoreOutcome::Restored(transport))
+            }
+            Ok(other) => {
+                self.held().release(owner.as_ref());
+                Ok(other)
+            }
+            Err(error) => {
+                self.held().release(owner.as_ref());
+                Err(error.into())
+            }
+        }
     }
 
     async fn create_standalone_stream(
