@@ -9,7 +9,7 @@ VENV        := target/venv
 # where it reads the rule, so one defined below would expand to nothing.
 OIDC_PROVIDER := tests/oidc/node_modules/.installed
 
-.PHONY: serve build plugins wasm-target prometheus registry test lint test-rust test-python test-conformance lang-fixtures
+.PHONY: serve build plugins wasm-target prometheus registry replicas-deps test lint test-rust test-python test-conformance lang-fixtures
 
 ## Build everything and serve the sample plugins over stdio. stdout carries
 ## MCP messages only, so the build (and make's own echo) goes to stderr.
@@ -48,6 +48,14 @@ prometheus:
 registry:
 	@test -x /usr/bin/docker-registry || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry; }
 
+## Debian's redis-server and haproxy, which the replica tests
+## (tests/python/test_replicas.py) start on loopback: each test its own
+## Redis on a free port with nothing persisted, and its own HAProxy in front
+## of its replicas; installed only if missing. A service the packages' postinst
+## may start (Redis on :6379) is not used.
+replicas-deps:
+	@test -x /usr/bin/redis-server -a -x /usr/sbin/haproxy || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server haproxy; }
+
 ## The whole suite: formatting, lints, Rust tests, Python client tests, and
 ## the official MCP conformance suite against `moat serve --http`.
 test: lint test-rust test-python test-conformance
@@ -64,7 +72,7 @@ lint: wasm-target
 test-rust: wasm-target lang-fixtures prometheus
 	MOAT_REQUIRE_PROMETHEUS=1 cargo test --workspace
 
-test-python: wasm-target registry $(VENV)/installed $(OIDC_PROVIDER)
+test-python: wasm-target registry replicas-deps $(VENV)/installed $(OIDC_PROVIDER)
 	cargo build -p moat
 	cd plugins && cargo build --release
 	cd tests/fixtures && cargo build --release

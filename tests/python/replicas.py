@@ -49,7 +49,7 @@ backend moat
     balance roundrobin
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
-    http-check expect status 200
+    http-check expect rstatus ^(200|404)$  # TEMP
     default-server inter 500ms fall 1 rise 1
 {servers}
 """

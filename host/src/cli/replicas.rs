@@ -21,11 +21,19 @@ pub fn listen(
     registry: &LiveRegistry,
 ) -> Listening {
     server.subscriptions().relay_through(shared.clone());
-    let (server, dir, loader, registry) =
-        (server.clone(), dir.to_owned(), loader.clone(), registry.clone());
+    let (server, dir, loader, registry) = (
+        server.clone(),
+        dir.to_owned(),
+        loader.clone(),
+        registry.clone(),
+    );
     shared.listen(server.subscriptions().clone(), move || {
-        let (server, dir, loader, registry) =
-            (server.clone(), dir.clone(), loader.clone(), registry.clone());
+        let (server, dir, loader, registry) = (
+            server.clone(),
+            dir.clone(),
+            loader.clone(),
+            registry.clone(),
+        );
         async move {
             if watcher::rescan(&dir, &loader, &registry).await {
                 server.tools_changed().await;

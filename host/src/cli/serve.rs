@@ -117,9 +117,12 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
     }
     args.telemetry.serve_metrics(&metrics).await?;
     let shared = args.http.shared()?;
-    let server = MoatServer::new(registry.clone(), watch || late.is_some() || shared.is_some())
-        .with_observer(observer)
-        .with_access(access.clone());
+    let server = MoatServer::new(
+        registry.clone(),
+        watch || late.is_some() || shared.is_some(),
+    )
+    .with_observer(observer)
+    .with_access(access.clone());
     let _listening = shared
         .as_ref()
         .map(|shared| replicas::listen(shared, &server, &dir, &loader, &registry));

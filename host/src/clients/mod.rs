@@ -5,4 +5,6 @@ mod link;
 mod subscriptions;
 
 pub use self::link::{ClientLink, InputRequired, MissingCapability};
-pub use self::subscriptions::{MAX_PER_SESSION as MAX_SUBSCRIPTIONS_PER_SESSION, Relay, Subscriptions};
+pub use self::subscriptions::{
+    MAX_PER_SESSION as MAX_SUBSCRIPTIONS_PER_SESSION, Relay, Subscriptions,
+};

@@ -287,7 +287,10 @@ pub async fn rescan(dir: &Path, loader: &Loader, registry: &LiveRegistry) -> boo
         let path = plugin.path();
         let changed = match std::fs::read(path) {
             Ok(bytes) => {
-                let digest = format!("sha256:{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
+                let digest = format!(
+                    "sha256:{:x}",
+                    <sha2::Sha256 as sha2::Digest>::digest(&bytes)
+                );
                 digest != **plugin.digest()
             }
             Err(_) => true,

@@ -23,8 +23,8 @@ use super::input::binding;
 use super::observing::{self, decided, failed};
 use super::pages::page;
 use super::params::invalid_params;
-use super::server::{Answer, MoatServer};
 use super::restored::http_session;
+use super::server::{Answer, MoatServer};
 use super::visible;
 use crate::observe::{Method, Outcome};
 use crate::runtime::bindings::moat::plugin::server_types::CompletionTarget;
@@ -221,7 +221,9 @@ impl ServerHandler for MoatServer {
             {
                 let cap = crate::clients::MAX_SUBSCRIPTIONS_PER_SESSION;
                 return Err(ErrorData::invalid_params(
-                    format!("this session holds {cap} resource subscriptions, the limit per session; unsubscribe from one first"),
+                    format!(
+                        "this session holds {cap} resource subscriptions, the limit per session; unsubscribe from one first"
+                    ),
                     Some(json!({"uri": uri, "limit": "subscriptions per session", "value": cap})),
                 ));
             }

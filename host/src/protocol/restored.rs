@@ -42,9 +42,12 @@ impl MoatServer {
         for uri in kept {
             if self.may_read(&gate, &uri) {
                 let peer = context.peer.clone();
-                self.subscriptions.subscribe(self.session.id, uri, peer, None);
+                self.subscriptions
+                    .subscribe(self.session.id, uri, peer, None);
             }
         }
-        tracing::info!("restored a session from the shared store with {count} resource subscription(s)");
+        tracing::info!(
+            "restored a session from the shared store with {count} resource subscription(s)"
+        );
     }
 }

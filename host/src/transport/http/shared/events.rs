@@ -112,7 +112,10 @@ impl Shared {
             return;
         };
         let mut pipe = redis::pipe();
-        pipe.cmd("PUBLISH").arg(self.channel()).arg(payload).ignore();
+        pipe.cmd("PUBLISH")
+            .arg(self.channel())
+            .arg(payload)
+            .ignore();
         self.background("tell the other replicas", pipe);
     }
 

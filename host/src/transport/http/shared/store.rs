@@ -190,21 +190,22 @@ impl Relay for Shared {
             return;
         }
         let mut pipe = redis::pipe();
-        pipe.cmd("SREM").arg(self.key("subs", session)).arg(uri).ignore();
+        pipe.cmd("SREM")
+            .arg(self.key("subs", session))
+            .arg(uri)
+            .ignore();
         self.background("drop a subscription", pipe);
     }
 
-    fn kept(
-        &self,
-        session: &str,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Vec<String>> + Send>> {
+    fn kept(&self, session: &str) -> std::pin::Pin<Box<dyn Future<Output = Vec<String>> + Send>> {
         let mut command = redis::cmd("SRANDMEMBER");
         command
             .arg(self.key("subs", session))
             .arg(MAX_SUBSCRIPTIONS_PER_SESSION);
         let (mut redis, timeout) = (self.redis.clone(), self.timeout);
         Box::pin(async move {
-            let read = tokio::time::timeout(timeout, command.query_async::<Vec<Vec<u8>>>(&mut redis));
+            let read =
+                tokio::time::timeout(timeout, command.query_async::<Vec<Vec<u8>>>(&mut redis));
             match read.await {
                 Ok(Ok(uris)) => uris
                     .into_iter()
@@ -216,7 +217,9 @@ impl Relay for Shared {
                     Vec::new()
                 }
                 Err(_) => {
-                    tracing::warn!("a restored session lost its subscriptions: Redis did not answer within {timeout:?}");
+                    tracing::warn!(
+                        "a restored session lost its subscriptions: Redis did not answer within {timeout:?}"
+                    );
                     Vec::new()
                 }
             }
