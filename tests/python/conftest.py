@@ -196,14 +196,15 @@ def oidc(tmp_path):
 class Cluster:
     """`count` replicas of moat sharing `plugin_dir` and one Redis, behind HAProxy."""
 
-    def __init__(self, moat_bin: str, directory: Path, plugin_dir: Path, count: int, *extra: str, watch: tuple = ()):
+    def __init__(self, moat_bin: str, directory: Path, plugin_dir: Path, count: int, *extra: str,
+                 watch: tuple = (), addrs: list[str] | None = None):
         from replicas import Haproxy, Redis, state_key
 
         self.moat_bin, self.plugin_dir, self.extra = moat_bin, plugin_dir, extra
         self.redis = Redis(directory)
         self.key = state_key(directory)
         self.replicas: list[Http | None] = [None] * count
-        self.addrs = ["127.0.0.1:0"] * count
+        self.addrs = list(addrs or ["127.0.0.1:0"] * count)
         self.watch = watch
         for i in range(count):
             self.start(i)
@@ -251,8 +252,8 @@ def cluster(moat_bin, tmp_path_factory):
             pytest.fail(f"{binary} is missing: `make replicas-deps` installs redis-server and haproxy")
     started: list[Cluster] = []
 
-    def start(plugin_dir: Path, count: int = 2, *extra: str, watch: tuple = ()) -> Cluster:
-        c = Cluster(moat_bin, tmp_path_factory.mktemp("cluster"), plugin_dir, count, *extra, watch=watch)
+    def start(plugin_dir: Path, count: int = 2, *extra: str, watch: tuple = (), addrs: list[str] | None = None) -> Cluster:
+        c = Cluster(moat_bin, tmp_path_factory.mktemp("cluster"), plugin_dir, count, *extra, watch=watch, addrs=addrs)
         started.append(c)
         return c
 

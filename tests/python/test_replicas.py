@@ -81,13 +81,45 @@ def test_delete_ends_the_session_on_every_replica(cluster, shared_dir):
 
 def test_a_stolen_session_id_still_needs_the_token_on_another_replica(cluster, shared_dir):
     (shared_dir.parent / "token").write_text(TOKEN)
-    c = cluster(shared_dir, 2, "--token-file", str(shared_dir.parent / "token"))
+    token = str(shared_dir.parent / "token")
+    c = cluster(shared_dir, 2, "--token-file", token, "--max-sessions-per-token", "1")
     bearer = {"Authorization": f"Bearer {TOKEN}"}
     session = open_session(c.url(0), **bearer)
     for headers in ({}, {"Authorization": "Bearer guessed"}):
         answer = call(c.url(1), session, "tools/list", {}, **headers)
         assert answer.status_code == 401, answer.text
     assert mul(c.url(1), session, **bearer)["result"]["structuredContent"] == {"result": 425}
+    # The restored session counts against the token's cap on replica 2.
+    refused = initialize(c.url(1), **bearer)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["data"] == {"limit": "--max-sessions-per-token", "value": 1}
+
+
+@pytest.mark.anyio
+async def test_a_session_moved_to_another_replica_still_answers_only_its_owner(cluster, oidc, shared_dir):
+    from oidc import READER
+    from replicas import free_port
+
+    oidc.start()
+    auth = str(oidc.auth_file())
+    # Both replicas are the one resource the tokens are for (the balancer's URL, in production).
+    c = cluster(shared_dir, 2, "--auth", auth, addrs=[oidc.moat_addr, f"127.0.0.1:{free_port()}"])
+    owner = {"Authorization": f"Bearer {oidc.token()}"}
+    other = {"Authorization": f"Bearer {oidc.token(client=READER)}"}
+    session = open_session(c.url(0), **owner)
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+    # Replica 2 does not hold the session: it must not restore it for the other identity...
+    for method, body in (("POST", listing), ("GET", None), ("DELETE", None)):
+        stolen = httpx2.request(method, c.url(1), headers=session_headers(session, **other), json=body, timeout=30)
+        assert stolen.status_code == 404, (method, stolen.status_code, stolen.text)
+    # ...nor end it: it is still there, for its owner, on both replicas.
+    for i in (1, 0):
+        mine = call(c.url(i), session, "tools/list", {}, **owner)
+        assert mine.status_code == 200 and "mul" in mine.text, mine.text
+    # Now held by replica 2, it is refused to the other identity there too.
+    stolen = call(c.url(1), session, "tools/list", {}, **other)
+    assert stolen.status_code == 404, stolen.text
+    assert "refused to restore a session another identity holds" in "".join(c.replicas[1].log)
 
 
 @pytest.mark.anyio
