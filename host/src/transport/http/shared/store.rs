@@ -73,23 +73,29 @@ impl RedisSessions {
                 timeout: self.shared.timeout,
             })
         })?;
-        if bytes.is_empty() {
-            return Ok(None);
+        Ok(parse(&bytes))
+    }
+}
+
+/// A stored session, if `bytes` is one this host wrote (at most
+/// [`MAX_SESSION_BYTES`], version [`VERSION`], no unknown fields).
+fn parse(bytes: &[u8]) -> Option<Stored> {
+    if bytes.is_empty() {
+        return None;
+    }
+    if bytes.len() > MAX_SESSION_BYTES {
+        tracing::warn!("ignored a stored session over {MAX_SESSION_BYTES} bytes");
+        return None;
+    }
+    match serde_json::from_slice::<Stored>(bytes) {
+        Ok(stored) if stored.v == VERSION => Some(stored),
+        Ok(stored) => {
+            tracing::warn!("ignored a stored session of version {}", stored.v);
+            None
         }
-        if bytes.len() > MAX_SESSION_BYTES {
-            tracing::warn!("ignored a stored session over {MAX_SESSION_BYTES} bytes");
-            return Ok(None);
-        }
-        match serde_json::from_slice::<Stored>(&bytes) {
-            Ok(stored) if stored.v == VERSION => Ok(Some(stored)),
-            Ok(stored) => {
-                tracing::warn!("ignored a stored session of version {}", stored.v);
-                Ok(None)
-            }
-            Err(error) => {
-                tracing::warn!("ignored a stored session that does not parse: {error}");
-                Ok(None)
-            }
+        Err(error) => {
+            tracing::warn!("ignored a stored session that does not parse: {error}");
+            None
         }
     }
 }
@@ -224,5 +230,35 @@ impl Relay for Shared {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_SESSION_BYTES, parse};
+
+    const INIT: &str = r#"{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}"#;
+
+    #[test]
+    fn only_what_this_host_writes_is_read_back() {
+        let good = format!(r#"{{"v":1,"owner":"alice","state":{{"initialize_params":{INIT}}}}}"#);
+        assert_eq!(
+            parse(good.as_bytes()).unwrap().owner.as_deref(),
+            Some("alice")
+        );
+        for bad in [
+            format!(r#"{{"v":2,"owner":null,"state":{{"initialize_params":{INIT}}}}}"#),
+            format!(
+                r#"{{"v":1,"owner":null,"admin":true,"state":{{"initialize_params":{INIT}}}}}"#
+            ),
+            r#"{"v":1,"owner":null}"#.to_owned(),
+            "garbage".to_owned(),
+            String::new(),
+        ] {
+            assert!(parse(bad.as_bytes()).is_none(), "{bad}");
+        }
+        let mut big = good.into_bytes();
+        big.resize(MAX_SESSION_BYTES + 1, b' ');
+        assert!(parse(&big).is_none());
     }
 }
