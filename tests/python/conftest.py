@@ -71,8 +71,9 @@ class Http:
             pytest.fail("moat did not start serving HTTP:\n" + "".join(self.log))
 
     def stop(self) -> str:
+        # SIGTERM drains: calls in flight get up to --drain-timeout (10 s).
         self.process.terminate()
-        self.process.wait(timeout=10)
+        self.process.wait(timeout=30)
         return "".join(self.log)
 
 
@@ -215,9 +216,7 @@ class Cluster:
         args = ["--redis", self.redis.url, "--session-idle-timeout", "5m", *self.extra]
         if i in self.watch:
             args.append("--watch")
-        if os.environ.get("MOAT_STATE_KEY_FILE", "1") == "1":
-            args += ["--state-key-file", str(self.key)]
-        return args
+        return [*args, "--state-key-file", str(self.key)]
 
     def start(self, i: int) -> "Http":
         http = Http(self.moat_bin, self.plugin_dir, *self.args(i), addr=self.addrs[i])

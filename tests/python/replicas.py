@@ -30,6 +30,7 @@ JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json,
 HAPROXY_CONFIG = """\
 global
     maxconn 512
+    stats socket {socket} mode 600 level admin
 
 defaults
     mode http
@@ -39,6 +40,7 @@ defaults
     timeout http-request 10s
     retries 3
     option redispatch 1
+    option http-server-close
     retry-on conn-failure empty-response response-timeout
 
 frontend mcp
@@ -49,7 +51,7 @@ backend moat
     balance roundrobin
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
-    http-check expect rstatus ^(200|404)$  # TEMP
+    http-check expect status 200
     default-server inter 500ms fall 1 rise 1
 {servers}
 """
@@ -104,13 +106,21 @@ class Haproxy:
         self.port = free_port()
         servers = "\n".join(f"    server r{i} 127.0.0.1:{p} check" for i, p in enumerate(ports, 1))
         config = directory / "haproxy.cfg"
-        config.write_text(HAPROXY_CONFIG.format(port=self.port, servers=servers))
+        self.socket = directory / "haproxy.sock"
+        config.write_text(HAPROXY_CONFIG.format(port=self.port, servers=servers, socket=self.socket))
         self.process = subprocess.Popen(
             [HAPROXY_BIN, "-f", str(config), "-db"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         wait_for_port(self.port, self.process, "haproxy")
         self.url = f"http://127.0.0.1:{self.port}/mcp"
+
+    def admin(self, command: str) -> str:
+        """One command on HAProxy's runtime API, e.g. `set server moat/r2 state drain`."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(str(self.socket))
+            s.sendall(command.encode() + b"\n")
+            return s.makefile().read()
 
     def stop(self):
         if self.process.poll() is None:
@@ -123,7 +133,7 @@ def ready(base: str, timeout: float = 60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx2.get(f"{base}/readyz", timeout=2).status_code in (200, 401, 404):  # TEMP
+            if httpx2.get(f"{base}/readyz", timeout=2).status_code == 200:
                 return
         except httpx2.HTTPError:
             pass
@@ -166,7 +176,7 @@ def call(url: str, session: str, method: str, params: dict, id: int = 2, **heade
 
 def stateless(url: str, method: str, params: dict, id: int = 2, **headers: str) -> httpx2.Response:
     meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
-    body = {"jsonrpc": "2.0", "id": id, "method": method, "params": {**params, "_meta": {**params.get("_meta", {}), **meta}}}
+    body = {"jsonrpc": "2.0", "id": id, "method": method, "params": {**params, "_meta": {**meta, **params.get("_meta", {})}}}
     head = {**JSON_HEADERS, "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method, **headers}
     if "name" in params:
         head["Mcp-Name"] = params["name"]

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rmcp::RoleServer;
 use rmcp::model::ResourceUpdatedNotificationParam;
 use rmcp::service::{Peer, SubscriptionContext};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// How many changes a slow listen stream may fall behind before it skips
 /// some (it is then told the lists changed, which covers them).
@@ -45,6 +45,8 @@ pub struct Subscriptions {
     sessions: Arc<Mutex<Vec<Subscription>>>,
     streams: broadcast::Sender<Change>,
     relay: Arc<OnceLock<Arc<dyn Relay>>>,
+    /// Turns true when the host stops: every listen stream ends.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 /// One session's interest in one resource.
@@ -69,6 +71,7 @@ impl Default for Subscriptions {
             sessions: Arc::default(),
             streams: broadcast::channel(BACKLOG).0,
             relay: Arc::default(),
+            closing: Arc::new(watch::channel(false).0),
         }
     }
 }
@@ -153,15 +156,24 @@ impl Subscriptions {
         let _ = self.streams.send(Change::Lists);
     }
 
-    /// Serves one `subscriptions/listen` stream until the client ends it.
+    /// Ends every listen stream: the host is stopping, and their clients
+    /// listen again on another replica.
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Serves one `subscriptions/listen` stream until the client ends it
+    /// or the host stops.
     /// rmcp has acknowledged it and drops what its filter did not ask for;
     /// a resource's change is sent only if `may_read` its URI.
     pub async fn listen(&self, context: SubscriptionContext, may_read: impl Fn(&str) -> bool) {
         let mut changes = self.streams.subscribe();
+        let mut closing = self.closing.subscribe();
         let sink = context.sink();
         loop {
             let change = tokio::select! {
                 () = context.cancelled() => return,
+                _ = closing.wait_for(|closing| *closing) => return,
                 change = changes.recv() => change,
             };
             let sent = match change {

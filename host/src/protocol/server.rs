@@ -64,7 +64,7 @@ impl MoatServer {
             list_changes,
             peers: Arc::default(),
             subscriptions: Subscriptions::default(),
-            retry: Retry::new(),
+            retry: Retry::random(),
             session: Arc::default(),
             observer: Observer::default(),
             access: Access::default(),
@@ -79,6 +79,17 @@ impl MoatServer {
     /// Who wants to hear of changes (to relay them between replicas).
     pub fn subscriptions(&self) -> &Subscriptions {
         &self.subscriptions
+    }
+
+    /// The same server, sealing `requestState` under `retry`'s key (one
+    /// shared by replicas: `--state-key-file`).
+    pub fn with_retry(self, retry: Retry) -> Self {
+        Self { retry, ..self }
+    }
+
+    /// Ends every `subscriptions/listen` stream: the host is stopping.
+    pub fn close_streams(&self) {
+        self.subscriptions.close_streams();
     }
 
     /// The registry served.
