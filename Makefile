@@ -196,7 +196,7 @@ $(HELM):
 ## The image built and run with podman (storage in $(PODMAN_DIR), removed
 ## by the tests' teardown), and the chart rendered by helm and validated
 ## against the Kubernetes schemas offline (tests/deploy).
-test-deploy: musl-target podman $(HELM) $(VENV)/installed
+test-deploy: musl-target podman registry $(HELM) $(VENV)/installed
 	@$(MAKE) --no-print-directory static STATIC_PROFILE=$(TEST_STATIC_PROFILE)
 	cd plugins && cargo build --release
 	mkdir -p $(PODMAN_DIR)
