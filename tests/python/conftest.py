@@ -71,8 +71,9 @@ class Http:
             pytest.fail("moat did not start serving HTTP:\n" + "".join(self.log))
 
     def stop(self) -> str:
+        # SIGTERM drains: calls in flight get up to --drain-timeout (10 s).
         self.process.terminate()
-        self.process.wait(timeout=10)
+        self.process.wait(timeout=30)
         return "".join(self.log)
 
 

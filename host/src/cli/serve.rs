@@ -16,11 +16,12 @@ use crate::access::{Access, AccessArgs};
 use crate::observe::audit::AuditArgs;
 use crate::observe::{Observer, Sink};
 use crate::plugins::lock::{self, Locked};
+use crate::plugins::readiness::Readiness;
 use crate::plugins::{Loader, startup};
-use crate::protocol::{Instrumented, MoatServer};
+use crate::protocol::{Instrumented, MoatServer, Retry};
 use crate::runtime::{CompileCache, Runtime};
 use crate::sandbox::secret_store::SecretStore;
-use crate::transport::http::HttpArgs;
+use crate::transport::http::{HttpArgs, Lifecycle};
 
 /// The flags of `moat serve`.
 #[derive(Args)]
@@ -91,8 +92,15 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         }
         None => None,
     };
-    // Before loading plugins: a bad policy file refuses to start at once.
+    // Before loading plugins: a bad policy or key file refuses to start at
+    // once.
     let access = Access::open(&args.access)?;
+    let retry = args
+        .http
+        .state_key_file
+        .as_deref()
+        .map(Retry::from_key_file)
+        .transpose()?;
     let runtime = Runtime::with_cache(cache)?.with_secrets(secret_store(args.secrets.as_deref())?);
     let audit = args.audit.open()?.map(Arc::new);
     let metrics = args.telemetry.metrics()?;
@@ -115,9 +123,13 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         telemetry::probe_registry(metrics, &registry)?;
     }
     args.telemetry.serve_metrics(&metrics).await?;
-    let server = MoatServer::new(registry.clone(), watch || late.is_some())
+    let mut server = MoatServer::new(registry.clone(), watch || late.is_some())
         .with_observer(observer)
         .with_access(access.clone());
+    if let Some(retry) = retry {
+        server = server.with_retry(retry);
+    }
+    let readiness = Readiness::new(&dir, registry.clone(), loader.clone());
     let _reloads = {
         let server = server.clone();
         access.start(watch, move || {
@@ -153,30 +165,22 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         plural(tools),
         plural(plugins)
     );
-    // With --otlp or --audit, a signal ends serving, so that the spans held
-    // are sent and the audit lines queued are written before the process
-    // exits.
-    let graceful = args.telemetry.otlp.is_some() || audit.is_some();
+    // Over HTTP a signal drains and ends serving; then the spans held are
+    // sent and the audit lines queued are written before the process exits.
     let served = match args.http.options() {
         Some(mut options) => {
             options.metrics = args.telemetry.http_metrics;
-            let serving = crate::transport::http::serve(instrumented, options, metrics, |addr| {
+            let lifecycle = Lifecycle {
+                readiness: Some(readiness),
+                stop: Box::pin(stopped()?),
+            };
+            crate::transport::http::serve(instrumented, options, metrics, lifecycle, |addr| {
                 tracing::info!(
                     "serving {serving} over Streamable HTTP at http://{addr}{}",
                     crate::transport::http::PATH
                 );
-            });
-            if graceful {
-                tokio::select! {
-                    served = serving => served,
-                    () = stopped() => {
-                        tracing::info!("stopping: writing what is held");
-                        Ok(())
-                    }
-                }
-            } else {
-                serving.await
-            }
+            })
+            .await
             .map(|()| ExitCode::SUCCESS)
         }
         None => serve_stdio(instrumented, &serving).await,
@@ -187,20 +191,19 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
     served
 }
 
-/// Resolves at SIGINT or SIGTERM.
-async fn stopped() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(error) => {
-            tracing::warn!("cannot watch for SIGTERM: {error}");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+/// A future that resolves at SIGTERM or SIGINT. The handlers are installed
+/// at once, so that a signal before the future is first polled is not lost
+/// (nor kills the process, as it would without a handler).
+fn stopped() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot watch for SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+            _ = interrupt.recv() => tracing::info!("SIGINT: stopping"),
         }
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
+    })
 }
 
 /// Serves `server` to one client over stdio until it disconnects.

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use rmcp::RoleServer;
 use rmcp::model::ResourceUpdatedNotificationParam;
 use rmcp::service::{Peer, SubscriptionContext};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// How many changes a slow listen stream may fall behind before it skips
 /// some (it is then told the lists changed, which covers them).
@@ -19,6 +19,8 @@ const BACKLOG: usize = 64;
 pub struct Subscriptions {
     sessions: Arc<Mutex<Vec<Subscription>>>,
     streams: broadcast::Sender<Change>,
+    /// Turns true when the host stops: every listen stream ends.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 /// One session's interest in one resource.
@@ -42,6 +44,7 @@ impl Default for Subscriptions {
         Self {
             sessions: Arc::default(),
             streams: broadcast::channel(BACKLOG).0,
+            closing: Arc::new(watch::channel(false).0),
         }
     }
 }
@@ -86,15 +89,24 @@ impl Subscriptions {
         let _ = self.streams.send(Change::Lists);
     }
 
-    /// Serves one `subscriptions/listen` stream until the client ends it.
+    /// Ends every listen stream: the host is stopping, and their clients
+    /// listen again on another replica.
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Serves one `subscriptions/listen` stream until the client ends it
+    /// or the host stops.
     /// rmcp has acknowledged it and drops what its filter did not ask for;
     /// a resource's change is sent only if `may_read` its URI.
     pub async fn listen(&self, context: SubscriptionContext, may_read: impl Fn(&str) -> bool) {
         let mut changes = self.streams.subscribe();
+        let mut closing = self.closing.subscribe();
         let sink = context.sink();
         loop {
             let change = tokio::select! {
                 () = context.cancelled() => return,
+                _ = closing.wait_for(|closing| *closing) => return,
                 change = changes.recv() => change,
             };
             let sent = match change {

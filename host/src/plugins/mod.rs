@@ -10,6 +10,7 @@ mod load;
 pub mod loader;
 pub mod lock;
 mod plugin;
+pub mod readiness;
 pub mod registry;
 mod secrets;
 pub mod startup;

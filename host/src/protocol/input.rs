@@ -7,9 +7,10 @@
 //! nothing between rounds. The seal is bound to the request (method, tool or
 //! prompt or URI, and arguments), so answers given to one request cannot be
 //! replayed into another that asks a question of the same key, and it
-//! expires after [`STATE_TTL`]. The key lives only in this process, so a
-//! retry must reach the same process (replicas behind a load balancer need
-//! session affinity for multi-round questions).
+//! expires after [`STATE_TTL`]. The key is drawn at start, so a retry must
+//! reach the same process, unless every replica reads the same key from
+//! `--state-key-file` ([`Retry::from_key_file`]): then any replica opens
+//! what another sealed, and no load balancer needs affinity.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,6 +26,14 @@ use serde_json::{Value, json};
 /// long enough for a person to fill in a form, short enough that a leaked
 /// state is soon worthless.
 pub const STATE_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// The shortest `--state-key-file` key accepted: 256 bits, as the random key
+/// drawn otherwise.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// The longest key accepted; no more of the file is read, so a wrong path
+/// (a log, a disk image, `/dev/zero`) is refused without being read whole.
+const MAX_KEY_BYTES: usize = 4096;
 
 /// What a sealed state is bound to: the request's method, its target (a
 /// tool or prompt name, a URI) and its arguments. Computed only when a state
@@ -44,13 +53,43 @@ pub struct Retry(Arc<RequestStateCodec>);
 pub struct Answers(pub BTreeMap<String, Value>);
 
 impl Retry {
-    /// A codec with a fresh random key.
-    pub fn new() -> Self {
+    /// A codec with a fresh random key, this process's own.
+    pub fn random() -> Self {
         let mut key = [0u8; 32];
         getrandom::getrandom(&mut key).expect("the operating system provides random bytes");
         let codec =
             RequestStateCodec::try_new(key.to_vec()).expect("32 bytes is a long enough key");
         Self(Arc::new(codec))
+    }
+
+    /// A codec whose key is the contents of `file` (without trailing
+    /// whitespace), shared by every replica so that a round sealed by one is
+    /// opened by another. At least [`MIN_KEY_BYTES`]: a shorter key could be
+    /// guessed, and whoever knows it forges any answer to any question.
+    pub fn from_key_file(file: &std::path::Path) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        std::fs::File::open(file)
+            .and_then(|f| f.take(MAX_KEY_BYTES as u64 + 1).read_to_end(&mut bytes))
+            .with_context(|| format!("cannot read the state key file {}", file.display()))?;
+        let end = bytes
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |last| last + 1);
+        let key = &bytes[..end];
+        if key.len() < MIN_KEY_BYTES || key.len() > MAX_KEY_BYTES {
+            anyhow::bail!(
+                "the state key file {} holds {} bytes; it needs {MIN_KEY_BYTES} to {MAX_KEY_BYTES} \
+                 (e.g. `head -c 32 /dev/urandom | base64 > {}`)",
+                file.display(),
+                key.len(),
+                file.display()
+            );
+        }
+        let codec = RequestStateCodec::try_new(key.to_vec())
+            .map_err(|error| anyhow::anyhow!("the state key is unusable: {error}"))?;
+        Ok(Self(Arc::new(codec)))
     }
 
     /// The answers of a request: those sealed in `state` by an earlier round,

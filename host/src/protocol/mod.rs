@@ -12,6 +12,7 @@ mod server;
 mod spans;
 mod visible;
 
+pub use self::input::Retry;
 pub use self::instrumented::Instrumented;
 pub use self::params::invalid_params;
 pub use self::server::MoatServer;

@@ -64,7 +64,7 @@ impl MoatServer {
             list_changes,
             peers: Arc::default(),
             subscriptions: Subscriptions::default(),
-            retry: Retry::new(),
+            retry: Retry::random(),
             session: Arc::default(),
             observer: Observer::default(),
             access: Access::default(),
@@ -74,6 +74,17 @@ impl MoatServer {
     /// The same server, deciding who may use what by `access`.
     pub fn with_access(self, access: Access) -> Self {
         Self { access, ..self }
+    }
+
+    /// The same server, sealing `requestState` under `retry`'s key (one
+    /// shared by replicas: `--state-key-file`).
+    pub fn with_retry(self, retry: Retry) -> Self {
+        Self { retry, ..self }
+    }
+
+    /// Ends every `subscriptions/listen` stream: the host is stopping.
+    pub fn close_streams(&self) {
+        self.subscriptions.close_streams();
     }
 
     /// The registry served.

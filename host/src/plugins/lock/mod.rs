@@ -202,6 +202,11 @@ impl Locked {
         &self.path
     }
 
+    /// The names of the plugins the lock in force approves.
+    pub fn names(&self) -> Vec<String> {
+        self.lock.load().0.keys().cloned().collect()
+    }
+
     /// Reads the lock file again. On error the lock in force stays.
     pub fn reread(&self) -> Result<(), LockError> {
         self.lock.store(Arc::new(Lock::read(&self.path)?));

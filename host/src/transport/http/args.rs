@@ -81,6 +81,19 @@ pub struct HttpArgs {
     #[arg(long, value_name = "DURATION", default_value_t = limits::DEFAULT_SESSION_IDLE_TIMEOUT.into(),
         value_parser = positive_duration, requires = "http")]
     pub session_idle_timeout: humantime::Duration,
+    /// On SIGTERM or SIGINT, stop accepting and give the requests in flight
+    /// this long to finish before sessions end and moat exits (0). A
+    /// request still running then is cut off.
+    #[arg(long, value_name = "DURATION", default_value_t = super::drain::DEFAULT_DRAIN_TIMEOUT.into(),
+        requires = "http")]
+    pub drain_timeout: humantime::Duration,
+    /// Seal `requestState` (the answers a 2026-07-28 client carries between
+    /// rounds of a question) with the key in FILE, at least 32 bytes, the
+    /// same for every replica, so that any replica can take the next round.
+    /// Without it, a random key per process. Whoever reads the file can
+    /// forge answers: keep it as secret as a token.
+    #[arg(long, value_name = "FILE", requires = "http")]
+    pub state_key_file: Option<PathBuf>,
 }
 
 /// A duration such as `10s` or `2m`, more than zero.
@@ -102,6 +115,7 @@ impl HttpArgs {
             token_file: self.token_file,
             auth: self.auth,
             metrics: false,
+            drain_timeout: self.drain_timeout.into(),
             limits: HttpLimits {
                 connections: ConnectionLimits {
                     max_connections: self.max_connections,

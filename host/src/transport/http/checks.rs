@@ -16,6 +16,7 @@ use subtle::ConstantTimeEq as _;
 use tracing::Instrument as _;
 
 use super::admission::{Admission, Admitted};
+use super::drain::{self, InFlight};
 use super::sessions::{self, CappedSessions, Owner};
 use crate::access::Charged;
 use crate::auth::{Challenge, Fault, Identity, OAuth, metadata};
@@ -55,6 +56,9 @@ pub struct Guard {
     /// The sessions, to check that a request's session is its own (none
     /// on a listener that serves no MCP).
     pub sessions: Option<Arc<CappedSessions>>,
+    /// The requests in flight, which a drain waits for (none on a listener
+    /// that serves no MCP).
+    pub in_flight: Option<InFlight>,
 }
 
 /// Checks a request and, if it passes, hands it on; with `--otlp`, in a
@@ -80,6 +84,26 @@ pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next
 }
 
 async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
+    // A `GET` opens a stream, which a drain does not wait for.
+    let mut entered = match &guard.in_flight {
+        Some(in_flight) if request.method() != Method::GET => Some(in_flight.enter()),
+        _ => None,
+    };
+    let response = checks(&guard, request, next, &mut entered).await;
+    match entered {
+        Some(entered) => drain::hold_until_sent(response, entered),
+        None => response,
+    }
+}
+
+/// The checks of [`checked`]; a request found to open a stream gives up
+/// its place in `entered`.
+async fn checks(
+    guard: &Guard,
+    request: Request,
+    next: Next,
+    entered: &mut Option<drain::Entered>,
+) -> Response {
     let mut request = request;
     if let Some(refusal) = single_host(&mut request) {
         return refusal;
@@ -114,7 +138,7 @@ async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let (request, body) = if method == Method::POST {
         match read_body(request, guard.body_timeout, guard.max_body).await {
-            Ok((mut request, body)) => match admit(&guard, &identity, &mut request, &body) {
+            Ok((mut request, body)) => match admit(guard, &identity, &mut request, &body) {
                 None => (request, Some(body)),
                 Some(response) => return response,
             },
@@ -123,6 +147,9 @@ async fn checked(guard: Arc<Guard>, request: Request, next: Next) -> Response {
     } else {
         (request, None)
     };
+    if body.as_ref().is_some_and(drain::opens_stream) {
+        *entered = None;
+    }
     let has_session = request.headers().contains_key(SESSION_HEADER);
     let sent = body.clone();
     let response = match (method, has_session) {

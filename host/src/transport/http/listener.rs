@@ -17,6 +17,10 @@
 //! - a response the client stops reading (its writes make no progress for
 //!   `write_timeout`) closes the connection, so a client cannot hold a slot
 //!   by never reading what it asked for;
+//! - when `stop` turns true, every connection closes after the response it
+//!   is writing (an idle keep-alive one at once); the caller then drops
+//!   this loop, and with it the listener, so that new connections are
+//!   refused (see [`super::drain`]);
 //! - `TCP_NODELAY` on every connection: rmcp answers in small SSE frames,
 //!   which otherwise wait about 40 ms on Nagle's algorithm and the client's
 //!   delayed ACK.
@@ -29,7 +33,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tokio_io_timeout::TimeoutStream;
 
 /// Limits on the connections of an HTTP server.
@@ -47,14 +51,16 @@ pub struct ConnectionLimits {
 /// enough for descriptors to be freed, short enough not to be noticed.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
-/// Accepts connections on `listener` and serves `app` on each, forever,
-/// each holding one of `slots` (`limits.max_connections` of them) while
-/// open: the permits taken are the connections open.
+/// Accepts connections on `listener` and serves `app` on each, until
+/// dropped, each holding one of `slots` (`limits.max_connections` of them)
+/// while open: the permits taken are the connections open. Once `stop`
+/// turns true each connection closes after its current response.
 pub async fn accept_loop(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
     slots: Arc<Semaphore>,
+    stop: watch::Receiver<bool>,
 ) {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -78,11 +84,25 @@ pub async fn accept_loop(
         let mut tcp = TimeoutStream::new(tcp);
         tcp.set_write_timeout(Some(limits.write_timeout));
         let connection = http.serve_connection(TokioIo::new(Box::pin(tcp)), service.clone());
+        let mut stop = stop.clone();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = stopping(&mut stop) => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = ended {
                 tracing::debug!("HTTP connection ended: {error}");
             }
             drop(slot);
         });
     }
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+async fn stopping(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
 }

@@ -99,6 +99,7 @@ pub async fn serve(
         max_body: 0,
         admission: None,
         sessions: None,
+        in_flight: None,
     };
     let app = router(Exposed { metrics, hosts }).layer(middleware::from_fn_with_state(
         Arc::new(guard),
@@ -114,7 +115,9 @@ pub async fn serve(
         write_timeout: limits::DEFAULT_WRITE_TIMEOUT,
     };
     let slots = Arc::new(Semaphore::new(limits.max_connections));
-    accept_loop(listener, app, limits, slots).await;
+    // Never stopped: the metrics are served until the process ends.
+    let (_never, stop) = tokio::sync::watch::channel(false);
+    accept_loop(listener, app, limits, slots, stop).await;
     Ok(())
 }
 

@@ -23,30 +23,41 @@
 //!   deadlines, open streams, and sessions, so that no client can exhaust
 //!   the host or hold it.
 //!
+//! - **Probes** ([`health`]): `/healthz` and `/readyz`, without a
+//!   credential, saying nothing about plugins.
+//! - **Drain** ([`drain`]): on SIGTERM, stop accepting, let requests in
+//!   flight finish within `--drain-timeout`, end sessions, exit 0.
+//!
 //! Files: [`listener`] (accept loop, connection cap, header deadline),
 //! [`checks`] (the per-request checks), [`sessions`] (capped sessions),
 //! [`refusal`] (what a refused client is told), [`streams`] (capped `GET`
 //! streams), [`limits`] (every limit's default), [`metrics`] (`/metrics`,
 //! here or on a listener of its own).
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use axum::Router;
 use axum::middleware;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use crate::auth::{self, OAuth};
 use crate::metrics::{Metrics, Probe};
+use crate::plugins::readiness::Readiness;
 use crate::protocol::Instrumented;
 
 use self::admission::Admission;
 pub use self::args::HttpArgs;
 use self::checks::{Guard, Token};
+use self::drain::InFlight;
+use self::health::Health;
 use self::limits::HttpLimits;
 use self::metrics::Exposed;
 use self::sessions::CappedSessions;
@@ -54,6 +65,8 @@ use self::sessions::CappedSessions;
 mod admission;
 mod args;
 mod checks;
+pub mod drain;
+mod health;
 pub mod limits;
 mod listener;
 pub mod metrics;
@@ -91,19 +104,31 @@ pub struct HttpOptions {
     pub limits: HttpLimits,
     /// Also serve the metrics at `/metrics` (`--http-metrics`).
     pub metrics: bool,
+    /// How long requests in flight may take to finish once stopping.
+    pub drain_timeout: Duration,
+}
+
+/// When the server is ready, and when it stops.
+pub struct Lifecycle {
+    /// What `/readyz` answers from (`None`: ready once serving).
+    pub readiness: Option<Readiness>,
+    /// Resolves when the server should drain and return (SIGTERM).
+    pub stop: Pin<Box<dyn Future<Output = ()> + Send>>,
 }
 
 /// The owner the shared bearer token's sessions are counted under.
 const TOKEN_OWNER: &str = "token";
 
-/// Listens on `options.addr` and serves `server` until the process ends.
-/// With `metrics`, counts open sessions and connections in them, and also
-/// serves them at `/metrics` if `options.metrics` asks. Calls `ready` with
-/// the address bound, once it accepts connections.
+/// Listens on `options.addr` and serves `server` until `lifecycle.stop`,
+/// then drains ([`drain`]) and returns. With `metrics`, counts open
+/// sessions and connections in them, and also serves them at `/metrics` if
+/// `options.metrics` asks. Calls `ready` with the address bound, once it
+/// accepts connections.
 pub async fn serve(
     server: Instrumented,
     options: HttpOptions,
     metrics: Option<Arc<Metrics>>,
+    lifecycle: Lifecycle,
     ready: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let token = options.token_file.as_ref().map(read_token).transpose()?;
@@ -126,6 +151,7 @@ pub async fn serve(
     // Open streams may hold half the connections; requests keep the rest.
     let max_streams = (options.limits.connections.max_connections / 2).max(1);
     let sessions = Arc::new(CappedSessions::new(options.limits.sessions, max_streams));
+    let in_flight = InFlight::default();
     let guard = Guard {
         token,
         challenge: oauth.as_ref().map(|o| o.challenge.clone()),
@@ -138,6 +164,7 @@ pub async fn serve(
             challenge: oauth.as_ref().map(|o| o.challenge.clone()),
         }),
         sessions: Some(sessions.clone()),
+        in_flight: Some(in_flight.clone()),
     };
     let max_connections = options.limits.connections.max_connections;
     let connections = Arc::new(Semaphore::new(max_connections));
@@ -151,7 +178,9 @@ pub async fn serve(
             app = app.merge(metrics::router(Exposed { metrics, hosts }));
         }
     }
-    let mcp = StreamableHttpService::new(move || Ok(server.new_session()), sessions, config);
+    let streams = server.clone();
+    let mcp =
+        StreamableHttpService::new(move || Ok(server.new_session()), sessions.clone(), config);
     if let Some(oauth) = &oauth {
         app = app.merge(resource_metadata(&oauth.config));
     }
@@ -161,11 +190,30 @@ pub async fn serve(
             Arc::new(guard),
             checks::guard,
         ));
+    let health = Health::new(lifecycle.readiness);
+    let app = app.merge(health::router(health.clone()));
     let listener = TcpListener::bind(options.addr)
         .await
         .with_context(|| format!("cannot listen on {}", options.addr))?;
     ready(listener.local_addr()?);
-    listener::accept_loop(listener, app, options.limits.connections, connections).await;
+    let (stop, stopping) = watch::channel(false);
+    let limits = options.limits.connections;
+    let accepting = listener::accept_loop(listener, app, limits, connections.clone(), stopping);
+    tokio::select! {
+        () = accepting => unreachable!("the accept loop ends only when stopped"),
+        () = lifecycle.stop => {}
+    }
+    health.drain();
+    stop.send_replace(true);
+    let drained = drain::Drained {
+        in_flight,
+        sessions,
+        connections,
+        max_connections,
+    };
+    drained
+        .finish(options.drain_timeout, || streams.server().close_streams())
+        .await;
     Ok(())
 }
 

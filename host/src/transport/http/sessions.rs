@@ -124,6 +124,18 @@ impl CappedSessions {
         }
     }
 
+    /// Ends every session (the host is stopping): their streams end, and
+    /// their clients, told 404 by whichever replica they reach next, start
+    /// anew or are restored from a shared store.
+    pub async fn close_all(&self) {
+        let ids: Vec<SessionId> = self.held().owners.keys().cloned().collect();
+        for id in ids {
+            if let Err(error) = SessionManager::close_session(self, &id).await {
+                tracing::debug!("cannot end session {id}: {error}");
+            }
+        }
+    }
+
     /// A slot for one more `GET` stream, or the refusal.
     fn stream_slot(&self) -> Result<Slot, Refusal> {
         self.streams.take().ok_or_else(|| {
