@@ -1,6 +1,7 @@
 """The static binary and the FROM scratch image of deploy/Containerfile, run
 with podman: its config, what its layer holds, no shell, and a tool called
-through a read-only container whose compile cache survives a restart."""
+through a read-only container that answers its probes, drains on SIGTERM
+and whose compile cache survives a restart."""
 
 import io
 import json
@@ -174,15 +175,20 @@ async def test_a_read_only_container_serves_a_tool_and_keeps_its_compile_cache(p
 
     first = start(podman, image, containers(), plugins, cache, token, *serve)
     assert first.url, "moat did not serve:\n" + "".join(first.log)
+    # The probes the chart points Kubernetes at, with no credential.
+    base = first.url.removesuffix("/mcp")
+    assert httpx2.get(base + "/healthz", timeout=30).status_code == 200
+    assert httpx2.get(base + "/readyz", timeout=30).status_code == 200
     assert await mul(first.url, "container-secret") == {"result": 425}
-    first.stop()
+    # `podman stop` sends SIGTERM: moat drains and exits 0, as a pod does.
+    assert first.stop() == 0, "".join(first.log)
     compiled = cache_entries(podman, cache)
     assert compiled, "the first start wrote nothing to the cache volume:\n" + "".join(first.log)
 
     second = start(podman, image, containers(), plugins, cache, token, *serve)
     assert second.url, "moat did not serve again:\n" + "".join(second.log)
     assert await mul(second.url, "container-secret") == {"result": 425}
-    second.stop()
+    assert second.stop() == 0, "".join(second.log)
     # The second start compiled nothing: every entry is the one the first wrote.
     assert cache_entries(podman, cache) == compiled
 
