@@ -226,3 +226,17 @@ async def test_sigterm_ends_a_listen_stream_gracefully(serve_http, plugin_dir):
         code = await anyio.to_thread.run_sync(lambda: http.process.wait(timeout=30))
     assert code == 0
     assert "stopping: drained" in "".join(http.log)
+
+
+async def test_with_a_drain_delay_it_answers_not_ready_and_goes_on_serving_first(serve_http, plugin_dir):
+    (plugin_dir / "garbage.wasm").unlink()
+    http = serve_http(plugin_dir, "--drain-delay", "5s", "--drain-timeout", "1s")
+    assert get(http.url, "/readyz").status_code == 200
+    http.process.send_signal(signal.SIGTERM)
+    wait_for(lambda: get(http.url, "/readyz").status_code == 503, "not ready after SIGTERM")
+    # Still serving, on a new connection, while balancers take it out.
+    async with Client(http.url, mode="2026-07-28", read_timeout_seconds=30) as client:
+        assert (await client.call_tool("mul", {"x": 25, "y": 17})).structured_content == {"result": 425}
+    assert http.process.poll() is None
+    assert get(http.url, "/healthz").status_code == 200
+    assert any("still serving for 5s (--drain-delay)" in line for line in http.log), http.log

@@ -235,7 +235,11 @@ def test_a_moved_session_keeps_its_subscriptions(cluster, everything_dir):
 
 
 def test_load_through_haproxy_has_no_errors_while_a_replica_restarts(cluster, shared_dir):
-    c = cluster(shared_dir, 3)
+    # --drain-delay: on SIGTERM /readyz answers 503 while the replica goes on
+    # serving, so HAProxy (probing every 500 ms) takes it out before it stops
+    # accepting. Without it, a request sent on a keep-alive connection just
+    # as the replica closes it was lost (seen: 1-2 of ~16,000 in 2 of 6 runs).
+    c = cluster(shared_dir, 3, "--drain-delay", "2s")
     stop = threading.Event()
     errors: list[str] = []
     counts = [0] * 8
@@ -274,14 +278,11 @@ def test_load_through_haproxy_has_no_errors_while_a_replica_restarts(cluster, sh
     with ThreadPoolExecutor(8) as pool:
         running = [pool.submit(client, n) for n in range(8)]
         time.sleep(2)
-        # A rolling restart: out of the balancer first (Kubernetes: the
-        # endpoint is removed, then preStop, then SIGTERM), then drain.
-        assert c.haproxy.admin("set server moat/r2 state drain").strip() == ""
-        time.sleep(1)
+        # SIGTERM alone, as Kubernetes or podman sends it: the replica takes
+        # itself out of the balancer, drains and exits 0.
         c.replicas[1].process.send_signal(signal.SIGTERM)
         assert c.replicas[1].process.wait(timeout=30) == 0
         c.start(1)
-        c.haproxy.admin("set server moat/r2 state ready")
         time.sleep(2)
         stop.set()
         for r in running:

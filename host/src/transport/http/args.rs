@@ -106,6 +106,14 @@ pub struct HttpArgs {
     #[arg(long, value_name = "DURATION", default_value_t = super::drain::DEFAULT_DRAIN_TIMEOUT.into(),
         requires = "http")]
     pub drain_timeout: humantime::Duration,
+    /// On SIGTERM or SIGINT, first answer `/readyz` with 503 and go on
+    /// serving for this long, so that a load balancer or Kubernetes (whose
+    /// endpoint removal trails the signal) takes this replica out before it
+    /// stops accepting; requests sent meanwhile are served, not lost. `0s`
+    /// drains at once. Set it to the balancer's health-check interval times
+    /// its failure count, plus a margin.
+    #[arg(long, value_name = "DURATION", default_value = "0s", requires = "http")]
+    pub drain_delay: humantime::Duration,
     /// Seal `requestState` (the answers a 2026-07-28 client carries between
     /// rounds of a question) with the key in FILE, at least 32 bytes, the
     /// same for every replica, so that any replica can take the next round.
@@ -150,6 +158,7 @@ impl HttpArgs {
             metrics: false,
             shared: None,
             drain_timeout: self.drain_timeout.into(),
+            drain_delay: self.drain_delay.into(),
             limits: HttpLimits {
                 connections: ConnectionLimits {
                     max_connections: self.max_connections,

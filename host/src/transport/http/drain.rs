@@ -7,6 +7,10 @@
 //! half-way through is a client's error, and possibly a side effect done
 //! twice when the client retries. So:
 //!
+//! 0. `/readyz` answers 503, and for `--drain-delay` (default 0) moat goes
+//!    on serving, so that load balancers, which notice by probing, stop
+//!    sending it requests before it stops taking them (a request a balancer
+//!    sends on a keep-alive connection just as moat closes it is lost);
 //! 1. the listener is dropped: new connections are refused, and a load
 //!    balancer retries them on another replica;
 //! 2. every connection is told to close after its current response, and

@@ -25,8 +25,9 @@
 //!
 //! - **Probes** ([`health`]): `/healthz` and `/readyz`, without a
 //!   credential, saying nothing about plugins.
-//! - **Drain** ([`drain`]): on SIGTERM, stop accepting, let requests in
-//!   flight finish within `--drain-timeout`, end sessions, exit 0.
+//! - **Drain** ([`drain`]): on SIGTERM, answer `/readyz` 503 (and go on
+//!   serving for `--drain-delay`), stop accepting, let requests in flight
+//!   finish within `--drain-timeout`, end sessions, exit 0.
 //!
 //! Files: [`listener`] (accept loop, connection cap, header deadline),
 //! [`checks`] (the per-request checks), [`sessions`] (capped sessions),
@@ -111,6 +112,8 @@ pub struct HttpOptions {
     pub shared: Option<Arc<Shared>>,
     /// How long requests in flight may take to finish once stopping.
     pub drain_timeout: Duration,
+    /// How long to go on serving, not ready, before the drain begins.
+    pub drain_delay: Duration,
 }
 
 /// When the server is ready, and when it stops.
@@ -210,12 +213,31 @@ pub async fn serve(
     ready(listener.local_addr()?);
     let (stop, stopping) = watch::channel(false);
     let limits = options.limits.connections;
-    let accepting = listener::accept_loop(listener, app, limits, connections.clone(), stopping);
+    // Boxed, so that dropping it below closes the listener.
+    let mut accepting = Box::pin(listener::accept_loop(
+        listener,
+        app,
+        limits,
+        connections.clone(),
+        stopping,
+    ));
     tokio::select! {
-        () = accepting => unreachable!("the accept loop ends only when stopped"),
+        () = &mut accepting => unreachable!("the accept loop runs until dropped"),
         () = lifecycle.stop => {}
     }
     health.drain();
+    let delay = options.drain_delay;
+    if !delay.is_zero() {
+        tracing::info!(
+            "stopping: /readyz answers 503; still serving for {} (--drain-delay) while load balancers take this replica out",
+            humantime::format_duration(delay)
+        );
+        tokio::select! {
+            () = &mut accepting => unreachable!("the accept loop runs until dropped"),
+            () = tokio::time::sleep(delay) => {}
+        }
+    }
+    drop(accepting);
     stop.send_replace(true);
     let drained = drain::Drained {
         in_flight,
