@@ -110,13 +110,7 @@ def sleeper_dir(tmp_path) -> Path:
 
 def test_sigterm_lets_a_call_in_flight_finish_and_exits_0(serve_http, sleeper_dir):
     http = serve_http(sleeper_dir, "--drain-timeout", "30s")
-    answers = []
-    call = threading.Thread(target=lambda: answers.append(sleep_call(http.url, 3000)))
-    call.start()
-    # Time for the call to reach moat; the drain's log line then says that
-    # it waited for one request.
-    time.sleep(1)
-    http.process.send_signal(signal.SIGTERM)
+    call, answers = sigterm_during_call(http, 3000)
     # It stops accepting at once, with the call still running.
     wait_for(lambda: refuses_connections(http.url), "refusing new connections")
     assert http.process.poll() is None
@@ -127,6 +121,19 @@ def test_sigterm_lets_a_call_in_flight_finish_and_exits_0(serve_http, sleeper_di
     log = "".join(http.log)
     assert "waiting up to 30s for 1 request(s) in flight" in log, log
     assert "stopping: drained" in log, log
+
+
+def sigterm_during_call(http, ms: int) -> tuple[threading.Thread, list]:
+    """Starts a `sleep` call of `ms`, then sends moat SIGTERM while it runs;
+    the thread making the call, and the list its answer goes to."""
+    answers = []
+    call = threading.Thread(target=lambda: answers.append(sleep_call(http.url, ms)))
+    call.start()
+    # Time for the call to reach moat; the drain's log line then says that
+    # it waited for one request.
+    time.sleep(1)
+    http.process.send_signal(signal.SIGTERM)
+    return call, answers
 
 
 def sleep_call(url: str, ms: int) -> dict:
@@ -160,13 +167,7 @@ async def test_sigterm_ends_open_sessions_and_streams_without_waiting_for_the_de
 
 def test_a_call_past_the_drain_timeout_is_cut_off_and_moat_still_exits_0(serve_http, sleeper_dir):
     http = serve_http(sleeper_dir, "--drain-timeout", "1s")
-    answers = []
-    call = threading.Thread(target=lambda: answers.append(sleep_call(http.url, 40000)))
-    call.start()
-    # Time for the call to reach moat; the drain's log line then says that
-    # it waited for one request.
-    time.sleep(1)
-    http.process.send_signal(signal.SIGTERM)
+    call, answers = sigterm_during_call(http, 40000)
     assert http.process.wait(timeout=30) == 0
     call.join(timeout=60)
     [answer] = answers
