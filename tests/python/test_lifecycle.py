@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import anyio
@@ -109,7 +108,7 @@ def sleeper_dir(tmp_path) -> Path:
 
 
 def test_sigterm_lets_a_call_in_flight_finish_and_exits_0(serve_http, sleeper_dir):
-    http = serve_http(sleeper_dir, "--drain-timeout", "30s")
+    http = serve_http(sleeper_dir, "--drain-timeout", "30s", "--http-metrics")
     call, answers = sigterm_during_call(http, 3000)
     # It stops accepting at once, with the call still running.
     wait_for(lambda: refuses_connections(http.url), "refusing new connections")
@@ -129,11 +128,15 @@ def sigterm_during_call(http, ms: int) -> tuple[threading.Thread, list]:
     answers = []
     call = threading.Thread(target=lambda: answers.append(sleep_call(http.url, ms)))
     call.start()
-    # Time for the call to reach moat; the drain's log line then says that
-    # it waited for one request.
-    time.sleep(1)
+    wait_for(lambda: running(http), "the call running in the plugin")
     http.process.send_signal(signal.SIGTERM)
     return call, answers
+
+
+def running(http) -> bool:
+    """Whether the hostile plugin has a run in progress (`--http-metrics`)."""
+    metrics = get(http.url, "/metrics").text
+    return 'moat_instances_in_use{plugin="hostile"} 1' in metrics
 
 
 def sleep_call(url: str, ms: int) -> dict:
@@ -166,7 +169,7 @@ async def test_sigterm_ends_open_sessions_and_streams_without_waiting_for_the_de
 
 
 def test_a_call_past_the_drain_timeout_is_cut_off_and_moat_still_exits_0(serve_http, sleeper_dir):
-    http = serve_http(sleeper_dir, "--drain-timeout", "1s")
+    http = serve_http(sleeper_dir, "--drain-timeout", "1s", "--http-metrics")
     call, answers = sigterm_during_call(http, 40000)
     assert http.process.wait(timeout=30) == 0
     call.join(timeout=60)
