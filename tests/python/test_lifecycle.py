@@ -31,6 +31,11 @@ def get(url: str, path: str) -> httpx2.Response:
     return httpx2.get(base + path, timeout=30)
 
 
+def logged(http, text: str) -> None:
+    """Waits for `text` in moat's log, which another thread reads."""
+    wait_for(lambda: text in "".join(http.log), f"{text!r} in the log")
+
+
 def port_of(url: str) -> tuple[str, int]:
     host, port = url.removeprefix("http://").removesuffix("/mcp").rsplit(":", 1)
     return host, int(port)
@@ -75,7 +80,11 @@ def test_not_ready_while_a_plugin_is_refused_and_ready_once_it_is_gone(serve_htt
     readyz = get(http.url, "/readyz")
     assert (readyz.status_code, readyz.text) == (503, "not ready\n")
     assert "garbage" not in readyz.text
-    assert any("not ready: not served:" in line and "garbage.wasm" in line for line in http.log), http.log
+    # The reason reaches the log (read by another thread) soon after.
+    wait_for(
+        lambda: any("not ready: not served:" in line and "garbage.wasm" in line for line in http.log),
+        "the reason in the log",
+    )
     # Liveness is another matter: the process serves.
     assert get(http.url, "/healthz").status_code == 200
 
@@ -91,7 +100,7 @@ def test_not_ready_while_the_lock_names_a_plugin_not_served(moat_bin, serve_http
     empty.mkdir()
     http = serve_http(empty, "--locked", "--lock", str(plugin_dir / "moat.lock"))
     assert get(http.url, "/readyz").status_code == 503
-    assert any("math (locked)" in line for line in http.log), http.log
+    wait_for(lambda: any("math (locked)" in line for line in http.log), "the reason in the log")
 
     served = serve_http(plugin_dir, "--locked")
     assert get(served.url, "/readyz").status_code == 200
@@ -117,9 +126,8 @@ def test_sigterm_lets_a_call_in_flight_finish_and_exits_0(serve_http, sleeper_di
     [answer] = answers
     assert answer["result"]["structuredContent"] == {"slept_ms": 3000}, answer
     assert http.process.wait(timeout=60) == 0
-    log = "".join(http.log)
-    assert "waiting up to 30s for 1 request(s) in flight" in log, log
-    assert "stopping: drained" in log, log
+    logged(http, "waiting up to 30s for 1 request(s) in flight")
+    logged(http, "stopping: drained")
 
 
 def sigterm_during_call(http, ms: int) -> tuple[threading.Thread, list]:
@@ -165,7 +173,7 @@ async def test_sigterm_ends_open_sessions_and_streams_without_waiting_for_the_de
         http.process.send_signal(signal.SIGTERM)
         code = await anyio.to_thread.run_sync(lambda: http.process.wait(timeout=30))
     assert code == 0
-    assert "stopping: drained" in "".join(http.log)
+    logged(http, "stopping: drained")
 
 
 def test_a_call_past_the_drain_timeout_is_cut_off_and_moat_still_exits_0(serve_http, sleeper_dir):
@@ -175,7 +183,7 @@ def test_a_call_past_the_drain_timeout_is_cut_off_and_moat_still_exits_0(serve_h
     call.join(timeout=60)
     [answer] = answers
     assert "cut" in answer, answer
-    assert "1 request(s) still in flight after --drain-timeout 1s" in "".join(http.log)
+    logged(http, "1 request(s) still in flight after --drain-timeout 1s")
 
 
 def test_a_request_state_round_finishes_on_another_replica_with_the_same_key(serve_http, tmp_path):
@@ -229,7 +237,7 @@ async def test_sigterm_ends_a_listen_stream_gracefully(serve_http, plugin_dir):
                     pytest.fail(f"no change was made, yet heard {event}")
         code = await anyio.to_thread.run_sync(lambda: http.process.wait(timeout=30))
     assert code == 0
-    assert "stopping: drained" in "".join(http.log)
+    logged(http, "stopping: drained")
 
 
 async def test_with_a_drain_delay_it_answers_not_ready_and_goes_on_serving_first(serve_http, plugin_dir):
@@ -243,4 +251,4 @@ async def test_with_a_drain_delay_it_answers_not_ready_and_goes_on_serving_first
         assert (await client.call_tool("mul", {"x": 25, "y": 17})).structured_content == {"result": 425}
     assert http.process.poll() is None
     assert get(http.url, "/healthz").status_code == 200
-    assert any("still serving for 5s (--drain-delay)" in line for line in http.log), http.log
+    wait_for(lambda: any("still serving for 5s (--drain-delay)" in line for line in http.log), "the delay logged")
