@@ -157,13 +157,19 @@ async def mul(url: str, token: str) -> dict:
             return result.structured_content
 
 
-@pytest.mark.anyio
-async def test_a_read_only_container_serves_a_tool_and_keeps_its_compile_cache(podman, image, containers, tmp_path):
+def math_plugins(tmp_path):
+    """A plugin directory holding math, readable by the container's user."""
     plugins = tmp_path / "plugins"
     plugins.mkdir()
     shutil.copy(built("MOAT_MATH_WASM"), plugins / "math.wasm")
     plugins.chmod(0o755)
     (plugins / "math.wasm").chmod(0o444)
+    return plugins
+
+
+@pytest.mark.anyio
+async def test_a_read_only_container_serves_a_tool_and_keeps_its_compile_cache(podman, image, containers, tmp_path):
+    plugins = math_plugins(tmp_path)
     token = tmp_path / "token"
     token.write_text("container-secret\n")
     os.chown(token, USER, USER)
@@ -194,11 +200,7 @@ async def test_a_read_only_container_serves_a_tool_and_keeps_its_compile_cache(p
 
 
 def test_the_default_command_serves_with_a_mounted_token(podman, image, containers, tmp_path):
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    shutil.copy(built("MOAT_MATH_WASM"), plugins / "math.wasm")
-    plugins.chmod(0o755)
-    (plugins / "math.wasm").chmod(0o444)
+    plugins = math_plugins(tmp_path)
     token = tmp_path / "token"
     token.write_text("default-secret\n")
     token.chmod(0o444)

@@ -36,20 +36,22 @@ def mul(url: str, session: str, id: int = 2, **headers: str) -> dict:
     return sse_json(answer)
 
 
-@pytest.fixture
-def shared_dir(tmp_path):
+def one_plugin(tmp_path, variable: str, name: str):
+    """A plugin directory the replicas share, holding the plugin built at `variable`."""
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    shutil.copy(built("MOAT_MATH_WASM"), plugins / "math.wasm")
+    shutil.copy(built(variable), plugins / f"{name}.wasm")
     return plugins
+
+
+@pytest.fixture
+def shared_dir(tmp_path):
+    return one_plugin(tmp_path, "MOAT_MATH_WASM", "math")
 
 
 @pytest.fixture
 def everything_dir(tmp_path):
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    shutil.copy(built("MOAT_EVERYTHING_WASM"), plugins / "everything.wasm")
-    return plugins
+    return one_plugin(tmp_path, "MOAT_EVERYTHING_WASM", "everything")
 
 
 def test_a_session_opened_on_one_replica_carries_on_on_another(cluster, shared_dir):
