@@ -11,6 +11,7 @@ mod cli;
 mod dev;
 mod harness;
 mod host_limits;
+mod instance_pool;
 mod langs;
 mod langs_dev;
 mod langs_typed;

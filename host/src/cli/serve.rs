@@ -21,6 +21,7 @@ use crate::plugins::readiness::Readiness;
 use crate::plugins::{Loader, startup};
 use crate::protocol::{Instrumented, MoatServer, Retry};
 use crate::runtime::{CompileCache, Runtime};
+use crate::sandbox::limits;
 use crate::sandbox::secret_store::SecretStore;
 use crate::transport::http::{HttpArgs, Lifecycle};
 
@@ -58,6 +59,14 @@ pub struct ServeArgs {
     /// plugin asking for a secret is refused.
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<PathBuf>,
+    /// How many plugin instances may exist at once, across all plugins
+    /// (running calls and their spares). Each reserves 4 GiB of address
+    /// space at start; lower it where address space is capped (`ulimit
+    /// -v`, `vm.overcommit_memory = 2`, valgrind). A call past it is a
+    /// tool error.
+    #[arg(long, value_name = "N", default_value_t = limits::MAX_INSTANCES,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(limits::MAX_INSTANCES)))]
+    pub max_instances: u32,
     /// Streamable HTTP instead of stdio, and its limits.
     #[command(flatten)]
     pub http: HttpArgs,
@@ -102,7 +111,8 @@ pub async fn run(args: ServeArgs, cache: CompileCache) -> anyhow::Result<ExitCod
         .as_deref()
         .map(Retry::from_key_file)
         .transpose()?;
-    let runtime = Runtime::with_cache(cache)?.with_secrets(secret_store(args.secrets.as_deref())?);
+    let runtime = Runtime::with_pool(cache, args.max_instances)?
+        .with_secrets(secret_store(args.secrets.as_deref())?);
     let audit = args.audit.open()?.map(Arc::new);
     let metrics = args.telemetry.metrics()?;
     let mut sinks: Vec<Arc<dyn Sink>> = Vec::new();

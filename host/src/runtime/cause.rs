@@ -3,7 +3,7 @@
 //! limit, or a trap; without the wasm backtrace that hides the cause.
 
 use wasmtime::component::ResourceTableError;
-use wasmtime::{Trap, WasmBacktrace};
+use wasmtime::{PoolConcurrencyLimitError, Trap, WasmBacktrace};
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi_http::FieldMapError;
 
@@ -82,6 +82,22 @@ pub(super) fn trap_reason(error: &wasmtime::Error) -> String {
                 false => format!("a host call failed: {}", causes.join(": ")),
             }
         }
+    }
+}
+
+/// Why instantiation failed, in words an operator can act on: a full pool
+/// names `--max-instances`, whose slots every plugin's calls and spares
+/// share.
+pub(super) fn not_started(error: &wasmtime::Error) -> String {
+    match error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<PoolConcurrencyLimitError>())
+    {
+        Some(full) => format!(
+            "{full}: every instance slot of moat's is taken by calls in progress and \
+             their plugins' spares (`moat serve --max-instances`); try again once calls end"
+        ),
+        None => format!("{error:#}"),
     }
 }
 

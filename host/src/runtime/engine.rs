@@ -69,7 +69,7 @@ impl Runtime {
     /// Builds the engine, with room for [`limits::MAX_INSTANCES`] instances
     /// of up to [`limits::MAX_MEMORY`] each, compiling every plugin afresh.
     pub fn new() -> anyhow::Result<Self> {
-        Self::build(CompileCache::Off)
+        Self::build(CompileCache::Off, limits::MAX_INSTANCES)
     }
 
     /// Like [`Runtime::new`], keeping compiled plugins in `cache` so that a
@@ -80,15 +80,23 @@ impl Runtime {
     /// changed, or an entry from another wasmtime or another configuration,
     /// is never used; an entry that does not load is compiled again.
     pub fn with_cache(cache: CompileCache) -> anyhow::Result<Self> {
-        Self::build(cache)
+        Self::build(cache, limits::MAX_INSTANCES)
     }
 
-    fn build(cache: CompileCache) -> anyhow::Result<Self> {
+    /// Like [`Runtime::with_cache`], with slots for only `instances`
+    /// instances at once (`--max-instances`, at most
+    /// [`limits::MAX_INSTANCES`]): less address space reserved, and fewer
+    /// calls at once across all plugins.
+    pub fn with_pool(cache: CompileCache, instances: u32) -> anyhow::Result<Self> {
+        Self::build(cache, instances.clamp(1, limits::MAX_INSTANCES))
+    }
+
+    fn build(cache: CompileCache, instances: u32) -> anyhow::Result<Self> {
         let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(limits::MAX_INSTANCES)
-            .total_core_instances(limits::MAX_INSTANCES * limits::MAX_CORE_INSTANCES_PER_COMPONENT)
-            .total_memories(limits::MAX_INSTANCES)
-            .total_tables(limits::MAX_INSTANCES * 2)
+        pool.total_component_instances(instances)
+            .total_core_instances(instances * limits::MAX_CORE_INSTANCES_PER_COMPONENT)
+            .total_memories(instances)
+            .total_tables(instances * 2)
             .max_memory_size(limits::MAX_MEMORY)
             .linear_memory_keep_resident(KEEP_RESIDENT)
             .table_keep_resident(KEEP_RESIDENT)
@@ -114,7 +122,15 @@ impl Runtime {
             .wasm_component_model(true)
             .epoch_interruption(true)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        let engine = Engine::new(&config).context("cannot start the WebAssembly engine")?;
+        let engine = Engine::new(&config).with_context(|| {
+            format!(
+                "cannot start the WebAssembly engine: it reserves address space for \
+                 {instances} instances of {} GiB each; where address space is capped \
+                 (`ulimit -v`, `vm.overcommit_memory = 2`), give fewer with \
+                 `moat serve --max-instances N`",
+                limits::MAX_MEMORY >> 30
+            )
+        })?;
         spawn_epoch_ticker(engine.weak()).context("cannot start the epoch thread")?;
         open_files::init_budget();
 

@@ -14,7 +14,9 @@ use super::bindings::moat::plugin::server_types::{
     ResourceTemplate,
 };
 use super::bindings::moat::plugin::types::{self, ToolResult};
-use super::cause::{HOSTCALL_FUEL, NotStarted, copied_too_much, exceeded, in_guest, trap_reason};
+use super::cause::{
+    HOSTCALL_FUEL, NotStarted, copied_too_much, exceeded, in_guest, not_started, trap_reason,
+};
 use super::error::{CallError, Exceeded};
 use super::instances::{Fresh, Instances};
 use super::state::CallState;
@@ -160,7 +162,7 @@ impl Instances {
                         .await
                         .map_err(|error| match exceeded(&error, self.sandbox().limits()) {
                             Some(limit) => wasmtime::Error::new(limit),
-                            None => wasmtime::Error::new(NotStarted(format!("{error:#}"))),
+                            None => wasmtime::Error::new(NotStarted(not_started(&error))),
                         }),
                 }
             };

@@ -44,6 +44,8 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// plugins. The pooling allocator reserves address space for this many up
 /// front, so it bounds memory however many requests arrive at once; a call
 /// beyond it fails with a tool error instead of exhausting the host.
+/// `moat serve --max-instances N` lowers it (not raises it), for hosts
+/// whose address space is capped.
 pub const MAX_INSTANCES: u32 = 1000;
 
 /// The most core instances a single component may hold. A Rust `wasm32-wasip2`
