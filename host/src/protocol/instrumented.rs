@@ -83,7 +83,10 @@ macro_rules! measured {
         }
         let started = $self.methods.as_ref().map(|_| Instant::now());
         let span = request_span($method, &$context, $target);
-        let answer = $call.instrument(span.clone()).await;
+        // Boxed: rmcp spawns a task per request whose future holds this
+        // one inline, and moves it whole several times as it spawns; a
+        // plugin call's state is kilobytes, a box is a pointer.
+        let answer = Box::pin($call).instrument(span.clone()).await;
         if let (Some(methods), Some(started)) = (&$self.methods, started) {
             let code = answer.as_ref().err().map(|error: &ErrorData| error.code.0);
             methods.answered($method, started.elapsed(), code);
@@ -251,7 +254,7 @@ impl ServerHandler for Instrumented {
         // A stream that lasts as long as the client keeps it: counted when
         // it opens, not timed.
         self.notified("subscriptions/listen");
-        self.server.listen(context).await
+        Box::pin(self.server.listen(context)).await
     }
 
     async fn subscribe(

@@ -94,11 +94,16 @@ impl Instances {
         client: ClientLink,
         op: Op<'_>,
     ) -> Result<Output, CallError> {
-        if !trace::on() || matches!(op, Op::Describe) {
-            return self.run_untraced(client, op).await;
-        }
-        let span = run_span(&self.shared_name(), &op);
-        let result = self.run_untraced(client, op).instrument(span.clone()).await;
+        // The run's future holds wasmtime's call state, several KiB: boxed,
+        // every future that awaits it (rmcp's task for the request among
+        // them) stays small, and is not copied whole each time it moves.
+        let traced = trace::on() && !matches!(op, Op::Describe);
+        let span = traced.then(|| run_span(&self.shared_name(), &op));
+        let run = Box::pin(self.run_untraced(client, op));
+        let Some(span) = span else {
+            return run.await;
+        };
+        let result = run.instrument(span.clone()).await;
         let outcome = match &result {
             Ok(Output::Tool(result)) if result.is_error => "tool_error",
             Ok(_) => "ok",
