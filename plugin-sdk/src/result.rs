@@ -33,6 +33,11 @@ pub trait ToolOutput: sealed::Sealed {
     #[doc(hidden)]
     fn output_schema() -> Option<Value>;
 
+    /// Whether [`ToolOutput::output_schema`] is `Some`, without building
+    /// it: a tool asks on every call.
+    #[doc(hidden)]
+    fn has_output_schema() -> bool;
+
     /// The result of a successful call that returned `self`. `structured`
     /// says whether the tool has an output schema (derived or given).
     #[doc(hidden)]
@@ -51,6 +56,10 @@ impl<T: Serialize + JsonSchema> ToolOutput for T {
         schema::is_object(&schema).then_some(schema)
     }
 
+    fn has_output_schema() -> bool {
+        schema::output_is_object::<T>()
+    }
+
     fn into_result(self, structured: bool) -> ToolResult {
         success(&self, structured)
     }
@@ -63,6 +72,10 @@ impl ToolOutput for Content {
         None
     }
 
+    fn has_output_schema() -> bool {
+        false
+    }
+
     fn into_result(self, _: bool) -> ToolResult {
         ToolResult::from(vec![self])
     }
@@ -73,6 +86,10 @@ impl sealed::Sealed for ToolResult {}
 impl ToolOutput for ToolResult {
     fn output_schema() -> Option<Value> {
         None
+    }
+
+    fn has_output_schema() -> bool {
+        false
     }
 
     fn into_result(self, _: bool) -> ToolResult {

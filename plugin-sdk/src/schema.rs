@@ -31,12 +31,30 @@ pub(crate) fn is_object(schema: &Value) -> bool {
     schema.get("type").and_then(Value::as_str) == Some("object")
 }
 
-fn plain<T: JsonSchema>(settings: SchemaSettings) -> Value {
-    let settings = settings.with(|s| {
+/// Whether [`output`] of `T` describes a JSON object, found from `T`'s own
+/// schema without the root's definitions, transforms and clean-up, none of
+/// which changes its `type`. A tool asks this on every call, each in a fresh
+/// instance with nothing cached, so it costs about half of [`output`].
+pub(crate) fn output_is_object<T: JsonSchema>() -> bool {
+    let mut generator = settings(SchemaSettings::draft2020_12().for_serialize()).into_generator();
+    T::json_schema(&mut generator)
+        .get("type")
+        .and_then(Value::as_str)
+        == Some("object")
+}
+
+/// `settings` as [`input`] and [`output`] use them.
+fn settings(settings: SchemaSettings) -> SchemaSettings {
+    settings.with(|s| {
         s.meta_schema = None;
         s.inline_subschemas = true;
-    });
-    let schema: Schema = settings.into_generator().into_root_schema_for::<T>();
+    })
+}
+
+fn plain<T: JsonSchema>(settings: SchemaSettings) -> Value {
+    let schema: Schema = self::settings(settings)
+        .into_generator()
+        .into_root_schema_for::<T>();
     let mut schema = schema.to_value();
     if let Some(root) = schema.as_object_mut() {
         root.remove("title");
@@ -162,6 +180,64 @@ mod tests {
     fn scalars_are_not_objects() {
         assert!(!is_object(&output::<f64>()));
         assert!(!is_object(&input::<Vec<Corner>>()));
+    }
+
+    #[derive(Serialize, JsonSchema)]
+    #[allow(dead_code)]
+    enum Shape {
+        Dot,
+        Square { side: f64 },
+    }
+
+    #[derive(Serialize, JsonSchema)]
+    #[allow(dead_code)]
+    #[serde(tag = "kind")]
+    enum Tagged {
+        Dot { at: f64 },
+        Square { side: f64 },
+    }
+
+    #[derive(Serialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Nested {
+        child: Option<Box<Nested>>,
+    }
+
+    #[derive(Serialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Wrapper(Corner);
+
+    /// `output_is_object` must say what the whole schema says, for every
+    /// kind of type a tool may return.
+    fn agrees<T: JsonSchema>() {
+        let whole = is_object(&output::<T>());
+        assert_eq!(
+            output_is_object::<T>(),
+            whole,
+            "{} (the whole schema: {})",
+            std::any::type_name::<T>(),
+            output::<T>()
+        );
+    }
+
+    #[test]
+    fn output_is_object_agrees_with_the_whole_schema() {
+        agrees::<Corner>();
+        agrees::<Sizes>();
+        agrees::<Nested>();
+        agrees::<Wrapper>();
+        agrees::<Shape>();
+        agrees::<Tagged>();
+        agrees::<Option<Corner>>();
+        agrees::<std::collections::HashMap<String, f64>>();
+        agrees::<Value>();
+        agrees::<serde_json::Map<String, Value>>();
+        agrees::<Vec<Corner>>();
+        agrees::<f64>();
+        agrees::<String>();
+        agrees::<()>();
+        assert!(output_is_object::<Corner>() && output_is_object::<Nested>());
+        assert!(!output_is_object::<f64>() && !output_is_object::<Shape>());
     }
 
     /// Every `$ref` in `schema`, all of which must point inside `root`.

@@ -64,6 +64,8 @@ pub struct Tool {
     annotations: Annotations,
     input_schema: Schema,
     output_schema: Schema,
+    /// Whether the derived output schema is there ([`ToolOutput::has_output_schema`]).
+    has_output_schema: fn() -> bool,
     handler: Handler,
 }
 
@@ -144,6 +146,7 @@ impl Tool {
             },
             input_schema: Schema::Derived(input_schema::<In>),
             output_schema: Schema::Derived(Out::output_schema),
+            has_output_schema: Out::has_output_schema,
             handler: Box::new(handler),
         }
     }
@@ -254,10 +257,8 @@ impl Tool {
     /// Runs the tool on `arguments` (JSON text). Never panics on bad input:
     /// see [`Tool::new`] for what becomes an error result.
     pub fn call(&self, arguments: &str) -> ToolResult {
-        let structured = match &self.output_schema {
-            Schema::Given(_) => true,
-            Schema::Derived(derive) => derive().is_some(),
-        };
+        let structured =
+            matches!(self.output_schema, Schema::Given(_)) || (self.has_output_schema)();
         let result = (self.handler)(arguments, structured);
         if structured && !result.is_error && result.structured.is_none() {
             return result::error(format!(
