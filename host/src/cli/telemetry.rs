@@ -181,10 +181,15 @@ pub fn init(otlp: Option<&str>) -> Tracing {
             .with_tracer(provider.tracer("moat"))
             .with_filter(filter_fn(|meta| meta.target() == TARGET))
     });
-    tracing_subscriber::registry()
-        .with(logger)
-        .with(spans)
-        .init();
+    // Without an exporter, no span layer at all rather than `None`: an
+    // absent layer counts as one that wants every span, so the registry
+    // would make the spans of rmcp's that the log filter leaves out, and
+    // enter and leave them at every poll of a request's tasks.
+    let registry = tracing_subscriber::registry().with(logger);
+    match spans {
+        Some(spans) => registry.with(spans).init(),
+        None => registry.init(),
+    }
     if let Some(error) = failed {
         tracing::error!("--otlp: {error:#}; serving without traces");
     } else if let Some(endpoint) = otlp {
