@@ -1,17 +1,18 @@
 //! The servers over Streamable HTTP: how each is started, and a check that
-//! it answers a stateless `tools/call` of `mul` correctly before wrk
-//! measures it.
+//! it answers a stateless `tools/call` of `mul` (and of any other tool wrk
+//! will call) correctly before wrk measures it.
 
 use std::fs::File;
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
-use tokio::process::Child;
+use tokio::process::{Child, Command};
 
 use crate::cpu::cpu_time;
 use crate::servers::{Server, Setup};
@@ -20,6 +21,19 @@ impl Setup {
     /// Starts `server` serving Streamable HTTP at `addr`, and waits until it
     /// answers a `tools/call` of `mul` with 425.
     pub async fn http(&self, server: Server, addr: SocketAddr) -> anyhow::Result<HttpServer> {
+        let command = self.http_command(server, addr, None)?;
+        HttpServer::start(server, addr, command, self.log_path(server, "http")).await
+    }
+
+    /// The command that starts `server` serving Streamable HTTP at `addr`:
+    /// a moat server serves `plugins`, or its own plugin directory if
+    /// `None`.
+    pub fn http_command(
+        &self,
+        server: Server,
+        addr: SocketAddr,
+        plugins: Option<&Path>,
+    ) -> anyhow::Result<Command> {
         let mut command = self.command(server)?;
         match server {
             Server::Native => command.arg("http").arg(addr.to_string()),
@@ -27,30 +41,14 @@ impl Setup {
             _ => command
                 .arg("serve")
                 .arg("--plugins")
-                .arg(self.plugin_dir(server)?)
+                .arg(plugins.map_or_else(|| self.plugin_dir(server), Ok)?)
                 .arg("--cache")
                 .arg(self.cache(server))
                 .arg("--http")
                 .arg(addr.to_string())
                 .args(self.extra_args(server)),
         };
-        let log = self.log_path(server, "http");
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log)?)
-            .kill_on_drop(true);
-        let child = command
-            .spawn()
-            .with_context(|| format!("cannot start {}", server.name()))?;
-        let running = HttpServer {
-            server,
-            addr,
-            child,
-            log,
-        };
-        running.ready().await?;
-        Ok(running)
+        Ok(command)
     }
 }
 
@@ -69,22 +67,49 @@ pub struct HttpServer {
 const START_PATIENCE: Duration = Duration::from_secs(120);
 
 impl HttpServer {
+    /// Spawns `command`, which starts `server` serving Streamable HTTP at
+    /// `addr`, its stderr going to `log`, and waits until it answers a
+    /// `tools/call` of `mul` with 425.
+    pub async fn start(
+        server: Server,
+        addr: SocketAddr,
+        mut command: Command,
+        log: PathBuf,
+    ) -> anyhow::Result<Self> {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log)?)
+            .kill_on_drop(true);
+        let child = command
+            .spawn()
+            .with_context(|| format!("cannot start {}", server.name()))?;
+        let running = Self {
+            server,
+            addr,
+            child,
+            log,
+        };
+        running.ready("mul").await?;
+        Ok(running)
+    }
+
     /// The URL of the MCP endpoint.
     pub fn url(&self) -> String {
         format!("http://{}/mcp", self.addr)
     }
 
-    /// Waits until the server answers [`CALL_BODY`] with 425, or fails with
-    /// its log.
-    async fn ready(&self) -> anyhow::Result<()> {
+    /// Waits until the server answers a `tools/call` of `tool` with 425, or
+    /// fails with its log.
+    pub async fn ready(&self, tool: &str) -> anyhow::Result<()> {
         let started = Instant::now();
         loop {
-            match post(self.addr, CALL_BODY).await {
+            match post(self.addr, tool).await {
                 Ok((200, body)) if body.contains("425") && !body.contains(r#""isError":true"#) => {
                     return Ok(());
                 }
                 Ok((status, body)) => bail!(
-                    "{} answered the check call with {status}: {body}",
+                    "{} answered the check call of {tool} with {status}: {body}",
                     self.server.name()
                 ),
                 Err(_) if started.elapsed() < START_PATIENCE => {
@@ -119,32 +144,45 @@ pub fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(listener.local_addr()?)
 }
 
-/// The body of a stateless (2026-07-28) `tools/call` of `mul` with x = 25,
+/// The body of a stateless (2026-07-28) `tools/call` of `tool` with x = 25,
 /// y = 17: the protocol version and client capabilities travel in `_meta`.
-pub const CALL_BODY: &str = concat!(
-    r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"mul","#,
-    r#""arguments":{"x":25,"y":17},"_meta":{"#,
-    r#""io.modelcontextprotocol/protocolVersion":"2026-07-28","#,
-    r#""io.modelcontextprotocol/clientCapabilities":{}}}}"#,
-);
+pub fn call_body(tool: &str) -> String {
+    json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {
+            "name": tool,
+            "arguments": {"x": 25, "y": 17},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+            },
+        },
+    })
+    .to_string()
+}
 
-/// The headers of a stateless `tools/call` of `mul`, besides `Host` and
-/// `Content-Length`.
-pub const CALL_HEADERS: [(&str, &str); 5] = [
-    ("Content-Type", "application/json"),
-    ("Accept", "application/json, text/event-stream"),
-    ("MCP-Protocol-Version", "2026-07-28"),
-    ("Mcp-Method", "tools/call"),
-    ("Mcp-Name", "mul"),
-];
+/// The headers of a stateless `tools/call` of `tool`, besides `Host` and
+/// `Content-Length`: `Mcp-Name` must match the body's tool name.
+pub fn call_headers(tool: &str) -> [(&'static str, &str); 5] {
+    [
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json, text/event-stream"),
+        ("MCP-Protocol-Version", "2026-07-28"),
+        ("Mcp-Method", "tools/call"),
+        ("Mcp-Name", tool),
+    ]
+}
 
-/// POSTs `body` to `/mcp` at `addr` on a connection of its own and returns
-/// the status and the raw body (SSE or JSON, chunked or not). Just enough
-/// HTTP/1.1 for the check; the measurements use wrk.
-async fn post(addr: SocketAddr, body: &str) -> anyhow::Result<(u16, String)> {
+/// POSTs a `tools/call` of `tool` to `/mcp` at `addr` on a connection of
+/// its own and returns the status and the raw body (SSE or JSON, chunked or
+/// not). Just enough HTTP/1.1 for the check; the measurements use wrk.
+async fn post(addr: SocketAddr, tool: &str) -> anyhow::Result<(u16, String)> {
+    let body = call_body(tool);
     let mut stream = TcpStream::connect(addr).await?;
     let mut request = format!("POST /mcp HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in CALL_HEADERS {
+    for (name, value) in call_headers(tool) {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));

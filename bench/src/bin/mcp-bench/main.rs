@@ -3,9 +3,10 @@
 //!
 //! ```sh
 //! cargo build --release -p moat -p moat-bench && (cd plugins && cargo build --release)
-//! cargo run --release -p moat-bench --bin mcp-bench            # about 4.5 minutes
+//! cargo run --release -p moat-bench --bin mcp-bench            # about 6 minutes
 //! cargo run --release -p moat-bench --bin mcp-bench -- --quick # a smoke check, under a minute
 //! cargo run --release -p moat-bench --bin mcp-bench -- --servers moat,moat-py,moat-js,python
+//! cargo run --release -p moat-bench --bin mcp-bench -- --quick --servers moat,native --only scaling
 //! ```
 //!
 //! Three servers serve the same four math tools (`add`, `sub`, `mul`, `div`):
@@ -54,7 +55,21 @@
 //!
 //! 5. **start-up with 1, 20 and 100 plugins**, cold and cached
 //!    ([`plugins`]);
-//! 6. **resident memory**, idle, with no plugins and with 100 ([`memory`]).
+//! 6. **resident memory**, idle, with no plugins and with 100 ([`memory`]);
+//!
+//! and, for moat, baseline and native only:
+//!
+//! 7. **scaling with cores**: HTTP `tools/call` requests/s and CPU per
+//!    request of each server started under `taskset -c 0` (1 core) against
+//!    `taskset -c 0,1` (2 cores), at 16 connections; moat and baseline with
+//!    one plugin and with two, requests alternating between them
+//!    ([`scaling`]; skipped, with a line saying why, without `taskset` or 2
+//!    CPUs).
+//!
+//! `--only http,scaling` runs only the workloads named (`startup`,
+//! `plugins`, `memory`, `stdio` for 2 and 3, `http`, `scaling`, which run in
+//! that order); the report leaves out the tables of the others. The first launches (which check each
+//! server and fill its compile cache) always run.
 //!
 //! Within each workload the servers take turns, batch by batch, and each
 //! round starts with a different server, so drift on a shared machine hits
@@ -70,17 +85,19 @@ mod memory;
 mod plot;
 mod plugins;
 mod report;
+mod scaling;
 mod servers;
 mod setup;
 mod stats;
 mod stdio;
 mod wrk;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use clap::Parser;
+use clap::{Parser, ValueEnum as _};
 
 use crate::servers::Server;
 
@@ -135,6 +152,38 @@ struct Cli {
     /// The `wrk` binary.
     #[arg(long, default_value = "wrk")]
     wrk: PathBuf,
+    /// Only these workloads, comma-separated (the report leaves out the
+    /// tables of the others) [default: all].
+    #[arg(long, value_delimiter = ',', value_name = "WORKLOADS")]
+    only: Vec<Workload>,
+}
+
+/// A workload, as `--only` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Workload {
+    /// Start-up over stdio.
+    Startup,
+    /// Start-up with 1, 20 and 100 plugins (moat and baseline).
+    Plugins,
+    /// Resident memory, idle (moat and baseline).
+    Memory,
+    /// Sequential `tools/call` and `tools/list` over stdio.
+    Stdio,
+    /// `tools/call` over HTTP, with wrk.
+    Http,
+    /// HTTP throughput on 1 core against 2, under `taskset`.
+    Scaling,
+}
+
+impl Cli {
+    /// The workloads to run, in the order they run.
+    fn workloads(&self) -> Vec<Workload> {
+        Workload::value_variants()
+            .iter()
+            .copied()
+            .filter(|workload| self.only.is_empty() || self.only.contains(workload))
+            .collect()
+    }
 }
 
 /// How much to measure.
@@ -197,12 +246,18 @@ impl Plan {
     };
 }
 
-/// Runs every workload and prints the report.
+/// Runs the workloads (all, or those of `--only`) and prints the report.
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let plan = if cli.quick { Plan::QUICK } else { Plan::FULL };
     let servers = servers(&cli)?;
+    let workloads = cli.workloads();
+    if cli.plot.is_some()
+        && !(workloads.contains(&Workload::Stdio) && workloads.contains(&Workload::Http))
+    {
+        bail!("--plot draws the stdio and http workloads: keep both in --only");
+    }
     let temp = tempfile::tempdir()?;
     let setup = setup::setup(&cli, temp.path())?;
     let wrk = wrk::Wrk::find(&cli.wrk)?;
@@ -210,48 +265,72 @@ async fn main() -> anyhow::Result<()> {
 
     eprintln!("first launches");
     let (servers, skipped) = stdio::probe(&setup, &servers).await?;
-    eprintln!("start-up ({} launches each)", plan.starts);
-    let starts = stdio::start_up(&setup, &servers, &plan).await?;
-    let others: Vec<&str> = servers
-        .iter()
-        .filter(|server| server.is_moat() && !server.is_math_moat())
-        .map(|server| server.name())
-        .collect();
-    if !others.is_empty() {
-        eprintln!(
-            "start-up with many plugins and resident memory measure moat and baseline only \
-             (copies of the math plugin): {} skipped there",
-            others.join(", ")
-        );
-    }
-    let fleet = plugins::Fleet::create(temp.path(), &std::fs::read(&setup.math)?)?;
-    eprintln!(
-        "start-up with {:?} plugins ({} cold, {} cached launches each)",
-        plugins::COUNTS,
-        plan.cold_starts,
-        plan.cached_starts
-    );
-    let plugin_starts = plugins::start_up(&setup, &servers, &plan, &fleet).await?;
-    eprintln!("resident memory, idle");
-    let memory = memory::measure(&setup, &servers, &plan, &fleet).await?;
-    eprintln!("stdio: tools/call and tools/list");
-    let (calls, lists) = stdio::round_trips(&setup, &servers, &plan).await?;
-    eprintln!("HTTP: wrk at {:?} connections", plan.connections);
-    let http = wrk.measure(&setup, &servers, &plan, temp.path()).await?;
-
-    let report = report::Report {
+    let mut report = report::Report {
         plan: &plan,
         quick: cli.quick,
         servers: &servers,
         skipped: &skipped,
-        starts,
-        plugin_starts,
-        memory,
-        calls,
-        lists,
-        http,
-        elapsed: began.elapsed(),
+        workloads: &workloads,
+        starts: HashMap::new(),
+        plugin_starts: HashMap::new(),
+        memory: HashMap::new(),
+        calls: HashMap::new(),
+        lists: HashMap::new(),
+        http: Vec::new(),
+        scaling: scaling::Scaling::default(),
+        elapsed: Duration::ZERO,
     };
+    let runs = |workload| workloads.contains(&workload);
+    if runs(Workload::Startup) {
+        eprintln!("start-up ({} launches each)", plan.starts);
+        report.starts = stdio::start_up(&setup, &servers, &plan).await?;
+    }
+    if runs(Workload::Plugins) || runs(Workload::Memory) {
+        let others: Vec<&str> = servers
+            .iter()
+            .filter(|server| server.is_moat() && !server.is_math_moat())
+            .map(|server| server.name())
+            .collect();
+        if !others.is_empty() {
+            eprintln!(
+                "start-up with many plugins and resident memory measure moat and baseline only \
+                 (copies of the math plugin): {} skipped there",
+                others.join(", ")
+            );
+        }
+        let fleet = plugins::Fleet::create(temp.path(), &std::fs::read(&setup.math)?)?;
+        if runs(Workload::Plugins) {
+            eprintln!(
+                "start-up with {:?} plugins ({} cold, {} cached launches each)",
+                plugins::COUNTS,
+                plan.cold_starts,
+                plan.cached_starts
+            );
+            report.plugin_starts = plugins::start_up(&setup, &servers, &plan, &fleet).await?;
+        }
+        if runs(Workload::Memory) {
+            eprintln!("resident memory, idle");
+            report.memory = memory::measure(&setup, &servers, &plan, &fleet).await?;
+        }
+    }
+    if runs(Workload::Stdio) {
+        eprintln!("stdio: tools/call and tools/list");
+        (report.calls, report.lists) = stdio::round_trips(&setup, &servers, &plan).await?;
+    }
+    if runs(Workload::Http) {
+        eprintln!("HTTP: wrk at {:?} connections", plan.connections);
+        report.http = wrk.measure(&setup, &servers, &plan, temp.path()).await?;
+    }
+    if runs(Workload::Scaling) {
+        eprintln!(
+            "scaling with cores: wrk at {} connections on {:?} cores",
+            scaling::CONNECTIONS,
+            scaling::CORES
+        );
+        report.scaling = scaling::measure(&wrk, &setup, &servers, &plan, temp.path()).await?;
+    }
+    report.elapsed = began.elapsed();
+
     print!("{}", report.markdown());
     if let Some(path) = &cli.plot {
         plot::draw(&report, path)?;
@@ -277,4 +356,19 @@ fn servers(cli: &Cli) -> anyhow::Result<Vec<Server>> {
         bail!("--baseline is compared with moat: keep moat in --servers");
     }
     Ok(servers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_picks_workloads_in_the_order_they_run() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["mcp-bench"], args].concat());
+        let all = parse(&[]).unwrap().workloads();
+        assert_eq!(all, Workload::value_variants());
+        let some = parse(&["--only", "scaling,http"]).unwrap().workloads();
+        assert_eq!(some, [Workload::Http, Workload::Scaling]);
+        assert!(parse(&["--only", "wrk"]).is_err());
+    }
 }

@@ -1,6 +1,7 @@
 //! Resident memory of moat and baseline, idle, with no plugins and with
 //! [`IDLE_PLUGINS`] plugins (from the compile cache the plugin start-ups
-//! filled), read from `/proc/PID/status` (Linux).
+//! filled, or else one unmeasured launch fills), read from
+//! `/proc/PID/status` (Linux).
 //!
 //! Each launch connects, lists the tools (checked), then leaves the server
 //! alone for [`SETTLE`] before reading its memory, so that what is measured
@@ -83,6 +84,13 @@ pub async fn measure(
         .copied()
         .filter(|s| s.is_math_moat())
         .collect();
+    for &server in &moats {
+        // Unmeasured: fills the compile cache, if the start-ups with many
+        // plugins have not (`--only memory`).
+        let cache = fleet.cache(server, IDLE_PLUGINS);
+        let serving = serve(setup, server, fleet, IDLE_PLUGINS, &cache, "idle-fill").await?;
+        serving.client.cancel().await?;
+    }
     for _ in 0..plan.memory_launches {
         for &server in &moats {
             for plugins in [0, IDLE_PLUGINS] {

@@ -199,9 +199,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::Plan;
+    use crate::scaling::Scaling;
     use crate::stats::Samples;
     use crate::wrk::{HttpLevel, WrkRun};
+    use crate::{Plan, Workload};
 
     #[test]
     fn draws_both_panels() {
@@ -240,12 +241,14 @@ mod tests {
             quick: true,
             servers: &servers,
             skipped: &[],
+            workloads: &[Workload::Stdio, Workload::Http],
             starts: HashMap::new(),
             plugin_starts: HashMap::new(),
             memory: HashMap::new(),
             calls,
             lists: HashMap::new(),
             http,
+            scaling: Scaling::default(),
             elapsed: Duration::ZERO,
         };
         let dir = tempfile::tempdir().unwrap();

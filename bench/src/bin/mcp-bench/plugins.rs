@@ -119,7 +119,7 @@ impl Fleet {
 
 /// Writes plugin `name` into `dir`: `bytes` as `NAME.wasm`, and a manifest
 /// that serves its tools as `PREFIX_TOOL`.
-fn add_plugin(dir: &Path, name: &str, bytes: &[u8], prefix: &str) -> anyhow::Result<()> {
+pub fn add_plugin(dir: &Path, name: &str, bytes: &[u8], prefix: &str) -> anyhow::Result<()> {
     std::fs::write(dir.join(format!("{name}.wasm")), bytes)?;
     std::fs::write(
         dir.join(format!("{name}.toml")),

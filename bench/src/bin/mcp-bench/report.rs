@@ -7,17 +7,21 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::Plan;
+use clap::ValueEnum as _;
+
 use crate::memory::Resident;
 use crate::plugins::Launch;
+use crate::scaling::Scaling;
 use crate::servers::Server;
 use crate::stats::{Samples, Summary};
 use crate::stdio::Skipped;
 use crate::wrk::HttpLevel;
+use crate::{Plan, Workload};
 
 mod format;
 mod http_tables;
 mod plugin_tables;
+mod scaling_table;
 mod targets;
 
 use format::{Launches, duration_ratio, micros, micros_or_na, ms, ratio, row, table, target};
@@ -32,6 +36,8 @@ pub struct Report<'a> {
     pub servers: &'a [Server],
     /// The servers asked for but left out, and why.
     pub skipped: &'a [Skipped],
+    /// The workloads run (`--only`); the others' tables are left out.
+    pub workloads: &'a [Workload],
     /// Start-up times.
     pub starts: HashMap<Server, Vec<Duration>>,
     /// Start-up times of the moat binaries with many plugins.
@@ -44,6 +50,8 @@ pub struct Report<'a> {
     pub lists: HashMap<Server, Samples>,
     /// wrk runs at each connection count.
     pub http: Vec<HttpLevel>,
+    /// wrk runs on 1 core and on 2.
+    pub scaling: Scaling,
     /// How long the run took.
     pub elapsed: Duration,
 }
@@ -82,6 +90,14 @@ impl Report<'_> {
              rate columns.\n",
             self.elapsed.as_secs_f64()
         );
+        if self.workloads.len() < Workload::value_variants().len() {
+            let names: Vec<String> = self
+                .workloads
+                .iter()
+                .filter_map(|workload| Some(workload.to_possible_value()?.get_name().to_owned()))
+                .collect();
+            let _ = writeln!(out, "Workloads run (`--only`): {}.\n", names.join(", "));
+        }
         for skipped in self.skipped {
             let _ = writeln!(
                 out,
@@ -90,42 +106,59 @@ impl Report<'_> {
                 skipped.reason
             );
         }
-        self.start_up(&mut out);
-        self.not_math(&mut out, "Start-up with many plugins and resident memory");
+        if self.ran(Workload::Startup) {
+            self.start_up(&mut out);
+        }
+        if self.ran(Workload::Plugins) || self.ran(Workload::Memory) {
+            self.not_math(&mut out, "Start-up with many plugins and resident memory");
+        }
         self.plugin_starts(&mut out);
         self.memory(&mut out);
-        let _ = writeln!(
-            out,
-            "## `tools/call mul`, sequential, one stdio connection\n\n\
-             {} rounds of {} calls per server after {} warm-up calls. Server CPU: the \
-             server process's user + system time over the batches (`/proc/PID/stat`, all \
-             threads, in 10 ms clock ticks) ÷ the calls; n/a under {} ms in all.\n",
-            plan.rounds,
-            plan.calls,
-            plan.warmup,
-            crate::stats::MEASURABLE_CPU.as_millis()
-        );
-        self.round_trips(&mut out, &self.calls, "calls/s");
-        let _ = writeln!(
-            out,
-            "## `tools/list`, sequential, one stdio connection\n\n\
-             {} rounds of {} lists per server.\n",
-            plan.rounds, plan.lists
-        );
-        self.round_trips(&mut out, &self.lists, "lists/s");
-        let _ = writeln!(
-            out,
-            "## `tools/call mul` over Streamable HTTP, stateless (2026-07-28), wrk\n\n\
-             `wrk -t1 -cN --latency`, {} run(s) of {:.1} s per server and connection count \
-             (the median of the runs is shown), after a {:.1} s warm-up at {} connections.\n",
-            plan.http_rounds,
-            plan.http_duration.as_secs_f64(),
-            plan.http_warmup.as_secs_f64(),
-            crate::wrk::WARMUP_CONNECTIONS,
-        );
-        self.http(&mut out);
+        if self.ran(Workload::Stdio) {
+            let _ = writeln!(
+                out,
+                "## `tools/call mul`, sequential, one stdio connection\n\n\
+                 {} rounds of {} calls per server after {} warm-up calls. Server CPU: the \
+                 server process's user + system time over the batches (`/proc/PID/stat`, all \
+                 threads, in 10 ms clock ticks) ÷ the calls; n/a under {} ms in all.\n",
+                plan.rounds,
+                plan.calls,
+                plan.warmup,
+                crate::stats::MEASURABLE_CPU.as_millis()
+            );
+            self.round_trips(&mut out, &self.calls, "calls/s");
+            let _ = writeln!(
+                out,
+                "## `tools/list`, sequential, one stdio connection\n\n\
+                 {} rounds of {} lists per server.\n",
+                plan.rounds, plan.lists
+            );
+            self.round_trips(&mut out, &self.lists, "lists/s");
+        }
+        if self.ran(Workload::Http) {
+            let _ = writeln!(
+                out,
+                "## `tools/call mul` over Streamable HTTP, stateless (2026-07-28), wrk\n\n\
+                 `wrk -t1 -cN --latency`, {} run(s) of {:.1} s per server and connection \
+                 count (the median of the runs is shown), after a {:.1} s warm-up at {} \
+                 connections.\n",
+                plan.http_rounds,
+                plan.http_duration.as_secs_f64(),
+                plan.http_warmup.as_secs_f64(),
+                crate::wrk::WARMUP_CONNECTIONS,
+            );
+            self.http(&mut out);
+        }
+        if self.ran(Workload::Scaling) {
+            self.scaling(&mut out);
+        }
         self.targets(&mut out);
         out
+    }
+
+    /// Whether `workload` was run.
+    fn ran(&self, workload: Workload) -> bool {
+        self.workloads.contains(&workload)
     }
 
     /// A line saying that `workloads`, made of copies of the math plugin,

@@ -1,6 +1,7 @@
 //! The HTTP workload: stateless (2026-07-28) `tools/call` of `mul`, driven
 //! by `wrk` (Debian package `wrk`) with a Lua script that POSTs the same
-//! request on every keep-alive connection.
+//! request on every keep-alive connection; and the wrk runs and Lua scripts
+//! that [`crate::scaling`] drives its servers with.
 //!
 //! wrk runs with one thread (`-t1`), so that on a small machine it takes as
 //! little CPU from the server as it can, and `--latency`, whose latency
@@ -17,7 +18,7 @@ use anyhow::{Context as _, bail};
 use tokio::process::Command;
 
 use crate::Plan;
-use crate::http::{CALL_BODY, CALL_HEADERS, HttpServer, free_port};
+use crate::http::{HttpServer, call_body, call_headers, free_port};
 use crate::servers::{Server, Setup};
 use crate::stats::rotated;
 
@@ -87,7 +88,7 @@ impl Wrk {
         temp: &Path,
     ) -> anyhow::Result<Vec<HttpLevel>> {
         let script = temp.join("call.lua");
-        std::fs::write(&script, lua_script())?;
+        std::fs::write(&script, lua_script("mul"))?;
         let mut running = HashMap::new();
         for &server in servers {
             let http = setup.http(server, free_port()?).await?;
@@ -119,8 +120,9 @@ impl Wrk {
         Ok(levels)
     }
 
-    /// One wrk run of `duration` at `connections` against `http`.
-    async fn run(
+    /// One wrk run of `duration` at `connections` against `http`, with the
+    /// Lua script `script`.
+    pub async fn run(
         &self,
         http: &HttpServer,
         script: &Path,
@@ -158,16 +160,52 @@ impl Wrk {
     }
 }
 
-/// The Lua script: every request is the same stateless `tools/call`.
-fn lua_script() -> String {
+/// The Lua script that makes every request the same stateless `tools/call`
+/// of `tool`, which wrk formats once.
+fn lua_script(tool: &str) -> String {
     let mut script = String::from("wrk.method = \"POST\"\n");
-    script.push_str(&format!("wrk.body = {}\n", lua_string(CALL_BODY)));
-    for (name, value) in CALL_HEADERS {
+    script.push_str(&format!("wrk.body = {}\n", lua_string(&call_body(tool))));
+    for (name, value) in call_headers(tool) {
         script.push_str(&format!(
             "wrk.headers[\"{name}\"] = {}\n",
             lua_string(value)
         ));
     }
+    script
+}
+
+/// The Lua script whose requests take turns: stateless `tools/call`s of
+/// each of `tools` in order, then again from the first. wrk asks the
+/// `request` function for each request; the requests are formatted once, in
+/// `init`, where wrk has set the `Host` header.
+pub fn turns_script(tools: &[&str]) -> String {
+    let mut script = String::from("local calls = {\n");
+    for tool in tools {
+        let headers: Vec<String> = call_headers(tool)
+            .iter()
+            .map(|(name, value)| format!("[\"{name}\"] = {}", lua_string(value)))
+            .collect();
+        script.push_str(&format!(
+            "  {{ headers = {{ {} }}, body = {} }},\n",
+            headers.join(", "),
+            lua_string(&call_body(tool))
+        ));
+    }
+    script.push_str(
+        "}\n\
+         local requests = {}\n\
+         function init(args)\n\
+         \x20 for i, call in ipairs(calls) do\n\
+         \x20   call.headers[\"Host\"] = wrk.headers[\"Host\"]\n\
+         \x20   requests[i] = wrk.format(\"POST\", nil, call.headers, call.body)\n\
+         \x20 end\n\
+         end\n\
+         local turn = 0\n\
+         function request()\n\
+         \x20 turn = turn % #requests + 1\n\
+         \x20 return requests[turn]\n\
+         end\n",
+    );
     script
 }
 
@@ -268,5 +306,17 @@ Transfer/sec:      3.00MB
             }
         );
         assert_eq!(duration("91.00us").unwrap(), Duration::from_micros(91));
+    }
+
+    #[test]
+    fn each_turn_names_its_tool_in_the_header() {
+        let script = turns_script(&["mul", "m2_mul"]);
+        let calls: Vec<&str> = script.lines().filter(|l| l.contains("body =")).collect();
+        assert_eq!(calls.len(), 2);
+        for (call, tool) in calls.iter().zip(["mul", "m2_mul"]) {
+            assert!(call.contains(&format!(r#"["Mcp-Name"] = [==[{tool}]==]"#)));
+            assert!(call.contains(&format!(r#""name":"{tool}""#)));
+        }
+        assert!(script.contains("turn = turn % #requests + 1"));
     }
 }
