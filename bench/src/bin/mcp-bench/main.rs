@@ -92,7 +92,6 @@ mod stats;
 mod stdio;
 mod wrk;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -265,21 +264,7 @@ async fn main() -> anyhow::Result<()> {
 
     eprintln!("first launches");
     let (servers, skipped) = stdio::probe(&setup, &servers).await?;
-    let mut report = report::Report {
-        plan: &plan,
-        quick: cli.quick,
-        servers: &servers,
-        skipped: &skipped,
-        workloads: &workloads,
-        starts: HashMap::new(),
-        plugin_starts: HashMap::new(),
-        memory: HashMap::new(),
-        calls: HashMap::new(),
-        lists: HashMap::new(),
-        http: Vec::new(),
-        scaling: scaling::Scaling::default(),
-        elapsed: Duration::ZERO,
-    };
+    let mut report = report::Report::new(&plan, cli.quick, &servers, &skipped, &workloads);
     let runs = |workload| workloads.contains(&workload);
     if runs(Workload::Startup) {
         eprintln!("start-up ({} launches each)", plan.starts);

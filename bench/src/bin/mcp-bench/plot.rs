@@ -195,11 +195,9 @@ fn stdio_panel(report: &Report, area: &Area) -> Result<(), Box<dyn std::error::E
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
     use std::time::Duration;
 
     use super::*;
-    use crate::scaling::Scaling;
     use crate::stats::Samples;
     use crate::wrk::{HttpLevel, WrkRun};
     use crate::{Plan, Workload};
@@ -237,19 +235,15 @@ mod tests {
             })
             .collect();
         let report = Report {
-            plan: &Plan::QUICK,
-            quick: true,
-            servers: &servers,
-            skipped: &[],
-            workloads: &[Workload::Stdio, Workload::Http],
-            starts: HashMap::new(),
-            plugin_starts: HashMap::new(),
-            memory: HashMap::new(),
             calls,
-            lists: HashMap::new(),
             http,
-            scaling: Scaling::default(),
-            elapsed: Duration::ZERO,
+            ..Report::new(
+                &Plan::QUICK,
+                true,
+                &servers,
+                &[],
+                &[Workload::Stdio, Workload::Http],
+            )
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("plot.svg");

@@ -56,6 +56,34 @@ pub struct Report<'a> {
     pub elapsed: Duration,
 }
 
+impl<'a> Report<'a> {
+    /// A report of `workloads` of `servers` with nothing measured yet; the
+    /// run fills in what each workload measured.
+    pub fn new(
+        plan: &'a Plan,
+        quick: bool,
+        servers: &'a [Server],
+        skipped: &'a [Skipped],
+        workloads: &'a [Workload],
+    ) -> Self {
+        Self {
+            plan,
+            quick,
+            servers,
+            skipped,
+            workloads,
+            starts: HashMap::new(),
+            plugin_starts: HashMap::new(),
+            memory: HashMap::new(),
+            calls: HashMap::new(),
+            lists: HashMap::new(),
+            http: Vec::new(),
+            scaling: Scaling::default(),
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
 /// The ratios the tables show, where both servers were measured: each
 /// server's figure divided by the other's.
 const COMPARISONS: [(Server, Server); 9] = [

@@ -117,22 +117,11 @@ mod tests {
             }
         }
         let report = Report {
-            plan: &Plan::QUICK,
-            quick: true,
-            servers: &servers,
-            skipped: &[],
-            workloads: &[Workload::Scaling],
-            starts: HashMap::new(),
-            plugin_starts: HashMap::new(),
-            memory: HashMap::new(),
-            calls: HashMap::new(),
-            lists: HashMap::new(),
-            http: Vec::new(),
             scaling: Scaling {
                 skipped: None,
                 runs,
             },
-            elapsed: Duration::ZERO,
+            ..Report::new(&Plan::QUICK, true, &servers, &[], &[Workload::Scaling])
         };
         let markdown = report.markdown();
         let row = |server: &str, plugins: &str| {
