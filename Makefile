@@ -35,7 +35,7 @@ plugins: wasm-target
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 
-## Debian's Prometheus server, which tests/e2e/metrics.rs starts on loopback to
+## Debian's Prometheus server, which tests/e2e/observability/metrics.rs starts on loopback to
 ## scrape moat; installed only if missing.
 prometheus:
 	@test -x /usr/bin/prometheus || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
@@ -108,7 +108,7 @@ $(VENV)/installed: tests/python/requirements.txt
 	touch $@
 
 # The Python and JavaScript fixtures (tests/fixtures/python/*, tests/fixtures/js/*)
-# as components in $(LANG_OUT), for the e2e tests (tests/e2e/langs.rs). Each is
+# as components in $(LANG_OUT), for the e2e tests (tests/e2e/languages/langs.rs). Each is
 # rebuilt only when its sources, its WIT or its pinned toolchain change. The
 # toolchains are installed into the build tree, never globally:
 # componentize-py in a virtual environment, jco and componentize-js by

@@ -7,7 +7,7 @@
 use std::process::Output;
 
 use crate::harness::{PluginDir, Served, math_still_works, moat_blocking, moat_command};
-use crate::watched::{Watched, serve};
+use crate::lifecycle::watched::{Watched, serve};
 
 /// Each poisoned item's code, item and place, and a piece of the visible
 /// text its finding shows.

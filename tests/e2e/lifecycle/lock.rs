@@ -6,7 +6,7 @@ use std::process::Output;
 use serde_json::json;
 
 use crate::harness::{PluginDir, moat_blocking};
-use crate::watched::{Watched, serve};
+use crate::lifecycle::watched::{Watched, serve};
 
 /// The math plugin with one changed word in `add`'s description, as an
 /// attacker who edits the binary would leave it: same tools, same schemas.
@@ -171,7 +171,7 @@ async fn a_swapped_component_with_the_same_definitions_is_refused_naming_both_di
     let dir = PluginDir::with_math();
     moat(&["lock"], &dir);
     let math = std::fs::read(moat_test_artifacts::MATH).unwrap();
-    let locked = crate::audit::sha256(&math);
+    let locked = crate::observability::audit::sha256(&math);
     let lock = std::fs::read_to_string(dir.path().join("moat.lock")).unwrap();
     assert!(
         lock.contains(&format!("[math]\nwasm = \"{locked}\"")),
@@ -179,7 +179,7 @@ async fn a_swapped_component_with_the_same_definitions_is_refused_naming_both_di
     );
 
     let swapped = with_custom_section(math, b"swapped");
-    let found = crate::audit::sha256(&swapped);
+    let found = crate::observability::audit::sha256(&swapped);
     replace(&dir, "math.wasm", &swapped);
     let (served, mut log) = Watched::run_logged(serve(&dir, &["--locked"])).await;
     let refusal = log.wait_for("math.wasm: refused").await;

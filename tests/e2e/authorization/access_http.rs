@@ -15,7 +15,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 
-use crate::access::{PolicyFile, allow_tools};
+use crate::authorization::access::{PolicyFile, allow_tools};
 use crate::harness::{PluginDir, serve_http};
 
 /// An answer: status, headers, and the JSON-RPC message (from JSON or an

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::audit::{a_real_log, records, verify};
+use crate::observability::audit::{a_real_log, records, verify};
 
 /// Writes `lines` (each without its newline) to a copy named `name` beside `log`.
 fn tampered(log: &Path, name: &str, edit: impl FnOnce(&mut Vec<String>)) -> PathBuf {

@@ -10,8 +10,8 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 
-use crate::audit::{sha256, verify, wait_for_record};
 use crate::harness::{PluginDir, serve_http};
+use crate::observability::audit::{sha256, verify, wait_for_record};
 
 /// POSTs `body` to `/mcp` with `headers`; returns the session header and
 /// the JSON-RPC message answered (from JSON or an SSE `data:` line).

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
-use crate::raw_stdio::Raw;
+use crate::transport::raw_stdio::Raw;
 
 /// Requests pipelined: each is a `tools/call` of `mul`.
 const REQUESTS: usize = 20_000;

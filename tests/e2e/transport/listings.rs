@@ -9,7 +9,7 @@ use rmcp::ServiceError;
 use rmcp::model::{ErrorCode, PaginatedRequestParams};
 
 use crate::harness::{PluginDir, Served, math_still_works, text};
-use crate::watched::Watched;
+use crate::lifecycle::watched::Watched;
 
 /// Adds the lister fixture as `NAME.wasm` with `manifest` as `NAME.toml`.
 fn with_lister(dir: PluginDir, name: &str, manifest: &str) -> PluginDir {

@@ -11,7 +11,7 @@ use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
 
 use crate::harness::{PluginDir, Served, moat_command, text, tool_error};
-use crate::raw_stdio::Raw;
+use crate::transport::raw_stdio::Raw;
 
 /// The component `make lang-fixtures` built for `name` (`py-server`,
 /// `js-calc`, ...), from `$MOAT_LANG_FIXTURES` or `target/lang-fixtures`.

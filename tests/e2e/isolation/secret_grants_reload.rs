@@ -5,8 +5,8 @@
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
-use crate::secret_grants::{clean, setup};
-use crate::watched::{Watched, serve};
+use crate::isolation::secret_grants::{clean, setup};
+use crate::lifecycle::watched::{Watched, serve};
 
 #[tokio::test]
 async fn a_reload_reads_the_secret_again() {
@@ -26,7 +26,7 @@ async fn a_reload_reads_the_secret_again() {
     let before = served.call("digest", file.clone()).await;
     let before = serde_json::to_string(&before).unwrap();
     assert!(
-        before.contains(&digest(crate::secret_grants::FILE_VALUE)),
+        before.contains(&digest(crate::isolation::secret_grants::FILE_VALUE)),
         "{before}"
     );
     log.skip();

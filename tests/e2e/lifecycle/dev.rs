@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::watched::Watched;
+use crate::lifecycle::watched::Watched;
 
 /// `src/lib.rs` of a plugin crate serving `tools`, Rust expressions of type
 /// `Tool` over `Operands { x, y }` returning `Answer { result }`.

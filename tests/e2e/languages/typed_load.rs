@@ -5,10 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::harness::{PluginDir, Served, moat_blocking};
-use crate::typed::{
+use crate::languages::typed::{
     RESOURCE_WIT, TYPED_WIT, documented_dir, echoed, embed_docs, moat, tool, tools, typed_dir,
 };
-use crate::watched::Watched;
+use crate::lifecycle::watched::Watched;
 
 #[test]
 fn a_function_taking_a_resource_is_refused_at_load_naming_it() {

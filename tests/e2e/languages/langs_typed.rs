@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::harness::{MOAT, PluginDir, Served, tool_error};
-use crate::langs::{fixture, serve_dir, structured};
+use crate::languages::langs::{fixture, serve_dir, structured};
 
 /// A plugin directory holding the fixture `name` with its WIT docs embedded.
 fn documented(name: &str) -> PluginDir {

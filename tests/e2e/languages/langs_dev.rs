@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::harness::text;
-use crate::langs::cache;
-use crate::watched::Watched;
+use crate::languages::langs::cache;
+use crate::lifecycle::watched::Watched;
 
 /// A fixture's source directory, copied to `to` (symbolic links, such as
 /// `wit/deps/moat-plugin`, followed), as an author's own directory.

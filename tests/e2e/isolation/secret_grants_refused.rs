@@ -6,7 +6,7 @@
 //! values.
 
 use crate::harness::{Served, math_still_works, moat_blocking};
-use crate::secret_grants::{ENV_VALUE, HOST_VAR, MANIFEST, clean, serve, setup, store};
+use crate::isolation::secret_grants::{ENV_VALUE, HOST_VAR, MANIFEST, clean, serve, setup, store};
 
 /// Serves `setup` (`serve`), checks that math serves and granted does not,
 /// and returns the log.
@@ -46,7 +46,7 @@ async fn a_missing_source_is_named_with_its_secret() {
         ) && log.contains("which is not set"),
         "{log}"
     );
-    let setup = crate::secret_grants::setup(
+    let setup = crate::isolation::secret_grants::setup(
         MANIFEST,
         &format!("API_KEY = {{ env = \"{HOST_VAR}\" }}\nDB_PASSWORD = {{ file = \"gone\" }}\n"),
     );

@@ -5,7 +5,7 @@
 use std::ffi::OsStr;
 
 use crate::harness::PluginDir;
-use crate::watched::Watched;
+use crate::lifecycle::watched::Watched;
 
 #[tokio::test]
 async fn a_plugin_still_loading_after_the_startup_wait_is_served_when_it_loads() {

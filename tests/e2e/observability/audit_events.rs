@@ -4,9 +4,9 @@
 
 use serde_json::json;
 
-use crate::audit::{sha256, verify, wait_for_record};
 use crate::harness::{PluginDir, moat_blocking};
-use crate::watched::{Watched, serve};
+use crate::lifecycle::watched::{Watched, serve};
+use crate::observability::audit::{sha256, verify, wait_for_record};
 
 #[tokio::test]
 async fn reloads_removals_and_refusals_under_watch_are_lines() {
@@ -75,7 +75,7 @@ async fn a_rug_pull_refused_by_the_lock_and_the_new_lock_are_lines() {
     .await;
 
     let staged = plugins.path().join(".partial");
-    std::fs::write(&staged, crate::lock::rug_pulled_math()).unwrap();
+    std::fs::write(&staged, crate::lifecycle::lock::rug_pulled_math()).unwrap();
     std::fs::rename(&staged, plugins.path().join("math.wasm")).unwrap();
     let refused = wait_for_record(&log, |r| r["kind"] == "refuse").await;
     assert!(
@@ -96,7 +96,7 @@ async fn a_rug_pull_refused_by_the_lock_and_the_new_lock_are_lines() {
     assert!(changed["path"].as_str().unwrap().ends_with("moat.lock"));
     served.changed().await;
     // The version the old lock approved is withdrawn, the new one loaded.
-    let new_version = sha256(&crate::lock::rug_pulled_math());
+    let new_version = sha256(&crate::lifecycle::lock::rug_pulled_math());
     wait_for_record(&log, |r| {
         r["kind"] == "load" && r["wasm"] == new_version.as_str()
     })
@@ -110,9 +110,9 @@ async fn a_rug_pull_refused_by_the_lock_and_the_new_lock_are_lines() {
 async fn a_plugin_the_lint_refuses_for_naming_another_plugins_tool_is_a_refuse_line() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("audit.jsonl");
-    let plugins = crate::lint::poisoned_beside_math().write(
+    let plugins = crate::lifecycle::lint::poisoned_beside_math().write(
         "poisoned.toml",
-        crate::lint::ACCEPT_ALL_BUT_SHADOWING.as_bytes(),
+        crate::lifecycle::lint::ACCEPT_ALL_BUT_SHADOWING.as_bytes(),
     );
     let log_arg = log.to_str().unwrap();
     let (served, _stderr) = Watched::run_logged(serve(&plugins, &["--audit", log_arg])).await;

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::harness::PluginDir;
-use crate::raw_stdio::Raw;
+use crate::transport::raw_stdio::Raw;
 
 const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#;
 

@@ -12,7 +12,7 @@ use rmcp::service::Peer;
 use serde_json::{Value, json};
 
 use crate::harness::{PluginDir, params};
-use crate::watched::Watched;
+use crate::lifecycle::watched::Watched;
 
 fn result(outcome: &CallToolResult) -> f64 {
     outcome.structured_content.as_ref().unwrap()["result"]
