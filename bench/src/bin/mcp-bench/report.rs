@@ -1,7 +1,7 @@
 //! The report: a markdown table per workload, each with the ratios between
 //! servers from the same run (moat ÷ baseline, moat ÷ native, moat ÷ python,
 //! and each Python or JavaScript plugin ÷ python and ÷ moat), and the
-//! issue's targets.
+//! issues' targets (each line naming its issue).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
