@@ -23,13 +23,14 @@
 //!    exits 0.
 
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
+use memchr::memmem;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
@@ -143,8 +144,11 @@ pub fn opens_stream(body: &Bytes) -> bool {
         #[serde(borrow)]
         method: Option<&'a str>,
     }
-    const LISTEN: &[u8] = b"subscriptions/listen";
-    body.windows(LISTEN.len()).any(|w| w == LISTEN)
+    // Built once: the searcher for the method's name, which most bodies
+    // (every `tools/call`) do not hold, so most bodies are ruled out by it.
+    static LISTEN: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new("subscriptions/listen"));
+    LISTEN.find(body).is_some()
         && serde_json::from_slice::<Method>(body)
             .is_ok_and(|m| m.method == Some("subscriptions/listen"))
 }
